@@ -1,0 +1,105 @@
+"""The pieces both networks share: softmax, cross-entropy, accuracy and the
+two activations with their derivatives.
+
+Every function works on float arrays: scores and probabilities are (N, C),
+activations are elementwise and keep their input's shape. All of them stay
+finite and silent (no overflow warnings) for inputs in the thousands.
+"""
+import numpy as np
+
+# The smallest positive normal float64: log(_TINY) is about -708, so a
+# probability of exactly 0 costs a large but finite loss.
+_TINY = np.finfo(np.float64).tiny
+
+
+class _baseNetwork:
+    """Holds the sizes and the two dictionaries every model fills.
+
+    weights:   name -> parameter array ('W1', 'b1', ...)
+    gradients: name -> array of the same shape, written by forward(mode='train')
+    """
+
+    def __init__(self, input_size=28 * 28, num_classes=10):
+        self.input_size = input_size
+        self.num_classes = num_classes
+        self.weights = dict()
+        self.gradients = dict()
+
+    def _check_batch(self, X, y):
+        """Raise ValueError unless X is (N, input_size) and y is (N,) labels in [0, C).
+
+        Called once at the top of each model's forward, so a wrong shape or a
+        bad label is reported in the caller's terms, not deep inside numpy.
+        """
+        X = np.asarray(X)
+        y = np.asarray(y)
+        if X.ndim != 2 or X.shape[1] != self.input_size:
+            raise ValueError(
+                f"X must have shape (N, {self.input_size}), one flattened image per row; "
+                f"got shape {X.shape}. Reshape images with X.reshape(len(X), -1)."
+            )
+        if X.shape[0] == 0:
+            raise ValueError("empty batch: X has 0 rows; every batch needs at least one example.")
+        if y.shape != (X.shape[0],):
+            raise ValueError(
+                f"y must have shape ({X.shape[0]},), one label per row of X; got shape {y.shape}."
+            )
+        if y.dtype.kind not in "iu":
+            raise ValueError(
+                f"labels must be integers, got dtype {y.dtype}; convert them with y.astype(int)."
+            )
+        low, high = y.min(), y.max()
+        if low < 0 or high >= self.num_classes:
+            bad = low if low < 0 else high
+            raise ValueError(
+                f"label {bad} is outside [0, {self.num_classes}); "
+                f"this model has {self.num_classes} classes."
+            )
+        return X, y
+
+    def softmax(self, scores):
+        """Row-wise softmax. scores: (N, C) -> probabilities (N, C).
+
+        p[i, j] = exp(s[i, j] - max_k s[i, k]) / sum_k exp(s[i, k] - max_k s[i, k]);
+        subtracting the row maximum changes nothing mathematically and keeps
+        every exponent <= 0, so nothing overflows.
+        """
+        shifted = scores - np.max(scores, axis=1, keepdims=True)
+        prob = np.exp(shifted)
+        prob /= np.sum(prob, axis=1, keepdims=True)
+        return prob
+
+    def cross_entropy_loss(self, x_pred, y):
+        """Mean negative log-likelihood. x_pred: (N, C) probabilities, y: (N,) int.
+
+        loss = -(1/N) * sum_i log p[i, y_i]; a probability of 0 is read as the
+        smallest normal float, so the loss stays finite.
+        """
+        picked = x_pred[np.arange(len(y)), y]
+        return float(-np.mean(np.log(np.maximum(picked, _TINY))))
+
+    def compute_accuracy(self, x_pred, y):
+        """Fraction of rows whose largest entry is the label. x_pred: (N, C), y: (N,)."""
+        return float(np.mean(np.argmax(x_pred, axis=1) == y))
+
+    def sigmoid(self, X):
+        """s(x) = 1 / (1 + exp(-x)), elementwise.
+
+        Computed from exp(-|x|) <= 1, so it never overflows: for x >= 0 it is
+        1 / (1 + e), for x < 0 it is e / (1 + e), both exact rearrangements.
+        """
+        e = np.exp(-np.abs(X))
+        return np.where(X >= 0, 1.0, e) / (1.0 + e)
+
+    def sigmoid_dev(self, x):
+        """ds/dx = s(x) * (1 - s(x)), evaluated at the pre-activation x."""
+        s = self.sigmoid(x)
+        return s * (1.0 - s)
+
+    def ReLU(self, X):
+        """max(x, 0), elementwise."""
+        return np.maximum(X, 0.0)
+
+    def ReLU_dev(self, X):
+        """1.0 where x > 0, else 0.0 (the derivative at 0 is taken as 0)."""
+        return (X > 0).astype(np.float64)

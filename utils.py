@@ -1,0 +1,696 @@
+"""Data, batching, the training loop and its plots.
+
+Reading top to bottom:
+  1. MNIST from the bundled IDX files (checksummed), as Python lists or arrays;
+     the classic CSV reader.
+  2. Batching with Python's random.shuffle.
+  3. One epoch of training, one pass of evaluation.
+  4. Configs: reading and checking them.
+  5. The training routine the notebook runs: epochs, best model, test score,
+     a log and a results file per run.
+  6. Learning-curve plots.
+"""
+import copy
+import difflib
+import gc
+import gzip
+import hashlib
+import json
+import math
+import os
+import random
+import time
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from models import SoftmaxRegression, TwoLayerNet
+from optimizer import SGD
+
+ROOT = Path(__file__).resolve().parent
+DATA_DIR = ROOT / 'data'
+RUNS_DIR = ROOT / 'runs'
+RESTORE_HINT = ("Restore the bundled copy with `git checkout -- data/` or download it again "
+                "with `python data/download_mnist.py`.")
+
+# File name (without .gz) -> shape of its content.
+MNIST_FILES = {
+    'train-images-idx3-ubyte': (60000, 28, 28),
+    'train-labels-idx1-ubyte': (60000,),
+    't10k-images-idx3-ubyte': (10000, 28, 28),
+    't10k-labels-idx1-ubyte': (10000,),
+}
+TRAIN_FRACTION = 0.8
+
+# Every pixel is k/255 for a byte k, so 256 float objects serve all 55 million
+# pixels of the list-based loaders: each list holds pointers to these.
+_PIXEL_FLOATS = [k / 255 for k in range(256)]
+_PIXEL_OBJECTS = np.array(_PIXEL_FLOATS, dtype=object)
+
+
+class MnistDataError(Exception):
+    """A data file is missing, damaged or not what it claims to be."""
+
+
+class ConfigError(ValueError):
+    """A config file or dict is missing, misspelt or holds an unusable value."""
+
+
+class TrainingDiverged(ArithmeticError):
+    """The loss became inf or nan during training."""
+
+    def __init__(self, epoch, batch, loss):
+        self.epoch, self.batch, self.loss = epoch, batch, loss
+        super().__init__(
+            f"training diverged: the loss became {loss} at epoch {epoch}, batch {batch}. "
+            "Learning rate too high? Try one ten times smaller.")
+
+
+# ---------------------------------------------------------------------------
+# 1. Loading MNIST
+# ---------------------------------------------------------------------------
+
+def read_checksums(path=None):
+    """Parse a SHA256SUMS file ('<hex>  <name>' per line) into {name: hex}."""
+    path = Path(path) if path is not None else DATA_DIR / 'SHA256SUMS'
+    try:
+        lines = path.read_text().splitlines()
+    except FileNotFoundError:
+        raise MnistDataError(f"{path} is missing, so the data cannot be verified. "
+                             + RESTORE_HINT) from None
+    sums = {}
+    for line in lines:
+        if line.strip():
+            digest, name = line.split()
+            sums[name] = digest
+    return sums
+
+
+def read_idx(path, shape=None, sha256=None):
+    """Read a gzip-compressed IDX file into a uint8 array.
+
+    path:   the .gz file. shape: the expected shape, checked if given.
+    sha256: the expected hex digest of the decompressed content, checked if given.
+    Raises MnistDataError naming the file, what was expected and what was found.
+    """
+    path = Path(path)
+    try:
+        compressed = path.read_bytes()
+    except FileNotFoundError:
+        raise MnistDataError(f"{path} is missing. " + RESTORE_HINT) from None
+    try:
+        content = gzip.decompress(compressed)
+    except (OSError, EOFError, zlib.error) as err:
+        raise MnistDataError(f"{path} is not a complete gzip file ({err}); the download was "
+                             "truncated or damaged. " + RESTORE_HINT) from None
+
+    if len(content) < 4 or content[0:2] != b'\x00\x00' or content[2] != 0x08:
+        raise MnistDataError(f"{path} is not an IDX file of bytes: its first four bytes are "
+                             f"{content[:4].hex()}, expected 000008 followed by the number of "
+                             "dimensions. " + RESTORE_HINT)
+    ndim = content[3]
+    if shape is not None and ndim != len(shape):
+        raise MnistDataError(f"{path} has magic number 0x{content[:4].hex()} ({ndim} dimensions); "
+                             f"expected 0x{0x800 + len(shape):08x} ({len(shape)} dimensions). "
+                             + RESTORE_HINT)
+    header = 4 + 4 * ndim
+    dims = tuple(int(d) for d in np.frombuffer(content[4:header], dtype='>u4'))
+    if shape is not None and dims != tuple(shape):
+        raise MnistDataError(f"{path} holds an array of shape {dims}; expected {tuple(shape)}. "
+                             + RESTORE_HINT)
+    if len(content) != header + math.prod(dims):
+        raise MnistDataError(f"{path} holds {len(content) - header} data bytes; its header "
+                             f"announces shape {dims}, i.e. {math.prod(dims)} bytes. "
+                             + RESTORE_HINT)
+    if sha256 is not None:
+        found = hashlib.sha256(content).hexdigest()
+        if found != sha256:
+            raise MnistDataError(f"{path} is corrupted: the SHA-256 of its content is {found}, "
+                                 f"expected {sha256}. " + RESTORE_HINT)
+    array = np.frombuffer(content, dtype=np.uint8, offset=header).reshape(dims)
+    return array
+
+
+_raw_cache = {}
+
+
+def _mnist_bytes(name):
+    """The verified uint8 content of one bundled MNIST file, read once per process.
+
+    The cache is keyed by the file's size and modification time, so a file
+    replaced on disk is read and verified again.
+    """
+    path = DATA_DIR / (name + '.gz')
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise MnistDataError(f"{path} is missing. " + RESTORE_HINT) from None
+    key = (name, stat.st_size, stat.st_mtime_ns)
+    if key not in _raw_cache:
+        sums = read_checksums()
+        if name not in sums:
+            raise MnistDataError(f"{DATA_DIR / 'SHA256SUMS'} has no checksum for {name}. "
+                                 + RESTORE_HINT)
+        _raw_cache[key] = read_idx(path, MNIST_FILES[name], sums[name])
+    return _raw_cache[key]
+
+
+def _images_as_floats(images):
+    """uint8 (N, 28, 28) -> float64 (N, 784), each pixel exactly k/255."""
+    flat = images.reshape(len(images), -1).astype(np.float64)
+    flat /= 255.0
+    return flat
+
+
+def _images_as_lists(images, rows_per_chunk=512):
+    """uint8 (N, 28, 28) -> list of N lists of 784 Python floats k/255.
+
+    Looks each byte up in the 256 shared float objects, a chunk of rows at a
+    time so the temporary object array stays small. The garbage collector is
+    paused meanwhile: these lists hold only floats, so they cannot form
+    cycles, and its passes over tens of thousands of fresh lists would more
+    than double the time.
+    """
+    flat = images.reshape(len(images), -1)
+    rows = []
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for start in range(0, len(flat), rows_per_chunk):
+            chunk = flat[start:start + rows_per_chunk].astype(np.intp)
+            rows += _PIXEL_OBJECTS[chunk].tolist()
+    finally:
+        if collecting:
+            gc.enable()
+    return rows
+
+
+def _split_point(n):
+    return int(TRAIN_FRACTION * n)
+
+
+def load_mnist_trainval_arrays():
+    """The 60,000 training images, unshuffled, split 80/20 into train and validation.
+
+    Returns train_X (48000, 784) float64, train_y (48000,) int64,
+    val_X (12000, 784) float64, val_y (12000,) int64; pixels are k/255.
+    """
+    X = _images_as_floats(_mnist_bytes('train-images-idx3-ubyte'))
+    y = _mnist_bytes('train-labels-idx1-ubyte').astype(np.int64)
+    cut = _split_point(len(X))
+    return X[:cut], y[:cut], X[cut:], y[cut:]
+
+
+def load_mnist_test_arrays():
+    """The 10,000 test images: X (10000, 784) float64, y (10000,) int64."""
+    X = _images_as_floats(_mnist_bytes('t10k-images-idx3-ubyte'))
+    y = _mnist_bytes('t10k-labels-idx1-ubyte').astype(np.int64)
+    return X, y
+
+
+def load_mnist_trainval():
+    """The course's loader: like load_mnist_trainval_arrays, as Python lists.
+
+    Returns train_data, train_label, val_data, val_label: each image a list of
+    784 floats, each label an int; first 48,000 images train, last 12,000 validation.
+    """
+    images = _mnist_bytes('train-images-idx3-ubyte')
+    labels = _mnist_bytes('train-labels-idx1-ubyte').tolist()
+    data = _images_as_lists(images)
+    cut = _split_point(len(data))
+    return data[:cut], labels[:cut], data[cut:], labels[cut:]
+
+
+def load_mnist_test():
+    """The 10,000 test images as lists of 784 floats, and their int labels."""
+    images = _mnist_bytes('t10k-images-idx3-ubyte')
+    labels = _mnist_bytes('t10k-labels-idx1-ubyte').tolist()
+    return _images_as_lists(images), labels
+
+
+def load_csv(path):
+    """Read a headerless MNIST CSV: per row the label, then 784 pixel values 0-255.
+
+    Returns data (list of lists of 784 floats, each pixel int(px)/255) and
+    labels (list of int). Raises MnistDataError naming the row that is wrong.
+    """
+    path = Path(path)
+    data, labels = [], []
+    try:
+        handle = open(path)
+    except FileNotFoundError:
+        raise MnistDataError(f"{path} is missing. The CSV form is optional: the loaders read "
+                             "the bundled IDX files in data/.") from None
+    with handle:
+        for row_number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            fields = line.split(',')
+            if len(fields) != 785:
+                raise MnistDataError(f"{path}, row {row_number}: expected 785 values (the label, "
+                                     f"then 784 pixels), found {len(fields)}. The file is "
+                                     "truncated or not an MNIST CSV.")
+            try:
+                values = [int(field) for field in fields]
+            except ValueError:
+                bad = next(f for f in fields if not f.strip().lstrip('+-').isdigit())
+                raise MnistDataError(f"{path}, row {row_number}: {bad.strip()!r} is not an "
+                                     "integer; every value must be a whole number.") from None
+            label, pixels = values[0], values[1:]
+            if not 0 <= min(pixels) <= max(pixels) <= 255:
+                raise MnistDataError(f"{path}, row {row_number}: pixel values must lie in "
+                                     f"0..255, found {min(pixels)}..{max(pixels)}.")
+            labels.append(label)
+            data.append([_PIXEL_FLOATS[px] for px in pixels])
+    return data, labels
+
+
+# ---------------------------------------------------------------------------
+# 2. Batching
+# ---------------------------------------------------------------------------
+
+def _batch_order(n, batch_size, shuffle):
+    """Index arrays of consecutive batches over n examples, permuted by
+    Python's random.shuffle when shuffle is true (numpy's would give other
+    orders, and the course's expected outputs depend on this one)."""
+    order = list(range(n))
+    if shuffle:
+        random.shuffle(order)
+    order = np.array(order, dtype=np.intp)
+    return [order[start:start + batch_size] for start in range(0, n, batch_size)]
+
+
+def generate_batched_data(data, label, batch_size=32, shuffle=False, seed=None):
+    """Cut data and labels into batches, optionally shuffled together.
+
+    data: (N, 784) list of lists or array, label: (N,) list or array.
+    seed: if given, seeds Python's random first. The last batch may be smaller;
+    nothing is dropped; the caller's data is not modified.
+    Returns two equally long lists: float64 arrays (B, 784) and int arrays (B,).
+    """
+    if seed is not None:
+        random.seed(seed)
+    X = np.asarray(data, dtype=np.float64)
+    y = np.asarray(label)
+    if y.dtype.kind not in 'iu':
+        y = y.astype(np.int64)
+    batches = _batch_order(len(X), batch_size, shuffle)
+    return [X[i] for i in batches], [y[i] for i in batches]
+
+
+# ---------------------------------------------------------------------------
+# 3. One epoch of training, one pass of evaluation
+# ---------------------------------------------------------------------------
+
+def train(epoch, batched_train_data, batched_train_label, model, optimizer, debug=True,
+          log_file=None):
+    """One pass over the training batches: forward, then an optimizer step, per batch.
+
+    Returns (mean of the batch losses, fraction of examples classified right).
+    With debug, every 10th batch and the epoch's accuracy are written to
+    log_file (a text file), or to stdout without one.
+    Raises TrainingDiverged, before stepping, if a batch loss is inf or nan.
+    """
+    losses = []
+    correct = 0.0
+    seen = 0
+    for batch, (X, y) in enumerate(zip(batched_train_data, batched_train_label)):
+        loss, accuracy = model.forward(X, y)
+        if not math.isfinite(loss):
+            raise TrainingDiverged(epoch, batch, loss)
+        optimizer.update(model)
+        losses.append(loss)
+        correct += accuracy * len(y)
+        seen += len(y)
+        if debug and batch % 10 == 0:
+            print(f"Epoch {epoch}, batch {batch}: loss {loss:.4f}, accuracy {accuracy:.4f}",
+                  file=log_file)
+    epoch_loss = sum(losses) / len(losses)
+    epoch_acc = correct / seen
+    if debug:
+        print(f"* Average accuracy of epoch {epoch}: {epoch_acc:.4f}", file=log_file)
+    return epoch_loss, epoch_acc
+
+
+def evaluate(batched_test_data, batched_test_label, model, debug=True, log_file=None):
+    """Loss and accuracy over the batches, with forward(mode='valid'): no
+    gradients, no weight changes. Same accumulation and logging as train."""
+    losses = []
+    correct = 0.0
+    seen = 0
+    for batch, (X, y) in enumerate(zip(batched_test_data, batched_test_label)):
+        loss, accuracy = model.forward(X, y, mode='valid')
+        losses.append(loss)
+        correct += accuracy * len(y)
+        seen += len(y)
+        if debug and batch % 10 == 0:
+            print(f"Evaluate, batch {batch}: loss {loss:.4f}, accuracy {accuracy:.4f}",
+                  file=log_file)
+    loss = sum(losses) / len(losses)
+    acc = correct / seen
+    if debug:
+        print(f"* Evaluation accuracy: {acc:.4f}", file=log_file)
+    return loss, acc
+
+
+# ---------------------------------------------------------------------------
+# 4. Configs
+# ---------------------------------------------------------------------------
+
+MODELS = {'SoftmaxRegression': SoftmaxRegression, 'TwoLayerNet': TwoLayerNet}
+
+# section -> key -> (type, lowest allowed value, whether the lowest is excluded)
+CONFIG_KEYS = {
+    'Train': {
+        'batch_size': (int, 1, False),
+        'learning_rate': (float, 0.0, True),
+        'reg': (float, 0.0, False),
+        'epochs': (int, 1, False),
+        'momentum': (float, 0.0, False),
+        'debug': (bool, None, False),
+    },
+    'Model': {
+        'type': (str, None, False),
+        'hidden_size': (int, 1, False),
+    },
+}
+OPTIONAL_KEYS = {'momentum', 'debug', 'hidden_size'}
+DEFAULTS = {'momentum': 0.9, 'debug': True, 'hidden_size': 128}
+
+
+def _section_of(key):
+    return next((s for s, keys in CONFIG_KEYS.items() if key in keys), None)
+
+
+def _unknown_key_message(where, key, known):
+    close = difflib.get_close_matches(key, known, n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else f" Known keys: {', '.join(sorted(known))}."
+    return f"{where}: unknown key {key!r}.{hint}"
+
+
+def _coerce(source, key, value, kind, low, exclusive):
+    """Check one value's type and range; accept a numeric string for a float
+    (PyYAML reads 1e-1 as the string '1e-1')."""
+    name = f"{source}: {key}"
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{name} must be True or False, got {value!r}.")
+        return value
+    if kind is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{name} must be a name, got {value!r}.")
+        return value
+    if kind is int:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{name} must be a whole number, got {value!r}.")
+    if kind is float:
+        if isinstance(value, str):
+            try:
+                value = float(value)
+            except ValueError:
+                raise ConfigError(f"{name} must be a number, got the text {value!r}.") from None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{name} must be a number, got {value!r}.")
+        value = float(value)
+        if not math.isfinite(value):
+            raise ConfigError(f"{name} must be finite, got {value!r}.")
+    if low is not None and (value < low or (exclusive and value == low)):
+        bound = f"greater than {low}" if exclusive else f"at least {low}"
+        raise ConfigError(f"{name} must be {bound}, got {value!r}.")
+    return value
+
+
+def load_config(config, **overrides):
+    """Read and check a config: a YAML path or a dict with sections 'Train' and 'Model'.
+
+    overrides: flat key names (learning_rate=0.5, hidden_size=256, ...), each
+    put into its section. Returns a new nested dict with every key checked,
+    numeric strings turned into floats and optional keys filled in.
+    Raises ConfigError naming the file, the key and the problem.
+    """
+    if isinstance(config, dict):
+        source, raw = 'config', copy.deepcopy(config)
+    else:
+        source = str(config)
+        try:
+            with open(config) as handle:
+                raw = yaml.safe_load(handle)
+        except FileNotFoundError:
+            raise ConfigError(f"config file {source} does not exist; the defaults live in "
+                              f"{ROOT / 'configs'}.") from None
+        except yaml.YAMLError as err:
+            raise ConfigError(f"{source} is not valid YAML: {err}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source} must hold the sections 'Train:' and 'Model:', got {raw!r}.")
+    for section in raw:
+        if section not in CONFIG_KEYS:
+            raise ConfigError(_unknown_key_message(source, section, CONFIG_KEYS))
+    for section in CONFIG_KEYS:
+        if not isinstance(raw.get(section), dict):
+            raise ConfigError(f"{source} has no section {section!r} with keys under it.")
+
+    for key, value in overrides.items():
+        section = _section_of(key)
+        if section is None:
+            known = [k for keys in CONFIG_KEYS.values() for k in keys]
+            raise ConfigError(_unknown_key_message('override', key, known))
+        raw[section][key] = value
+
+    checked = {}
+    for section, keys in CONFIG_KEYS.items():
+        given = raw[section]
+        for key in given:
+            if key not in keys:
+                raise ConfigError(_unknown_key_message(f"{source}, section {section}", key, keys))
+        checked[section] = {}
+        for key, (kind, low, exclusive) in keys.items():
+            if key not in given:
+                if key in OPTIONAL_KEYS:
+                    checked[section][key] = DEFAULTS[key]
+                    continue
+                raise ConfigError(f"{source}: section {section} lacks the key {key!r}.")
+            checked[section][key] = _coerce(source, key, given[key], kind, low, exclusive)
+
+    model_type = checked['Model']['type']
+    if model_type not in MODELS:
+        raise ConfigError(f"{source}: unknown model type {model_type!r}; "
+                          f"choose one of {', '.join(MODELS)}.")
+    if model_type != 'TwoLayerNet' and 'hidden_size' not in raw['Model']:
+        del checked['Model']['hidden_size']
+    return checked
+
+
+def build_model(config):
+    """The model a checked config describes, freshly initialised."""
+    model = config['Model']
+    if model['type'] == 'TwoLayerNet':
+        return TwoLayerNet(hidden_size=model['hidden_size'])
+    return MODELS[model['type']]()
+
+
+# ---------------------------------------------------------------------------
+# 5. The training routine
+# ---------------------------------------------------------------------------
+
+@dataclass
+class RunResult:
+    """What a training run leaves: its histories (one entry per finished
+    epoch), the best-validation model and its test score, and where the run's
+    log and results file are."""
+    config: dict
+    run_dir: Path
+    train_loss_history: list = field(default_factory=list)
+    train_acc_history: list = field(default_factory=list)
+    valid_loss_history: list = field(default_factory=list)
+    valid_acc_history: list = field(default_factory=list)
+    best_model: object = None
+    best_epoch: int = None
+    test_loss: float = None
+    test_acc: float = None
+    seconds: float = 0.0
+    seed: int = None
+    diverged: str = None
+
+    @property
+    def histories(self):
+        """(train_loss, train_acc, valid_loss, valid_acc) histories, in plot_curves' order."""
+        return (self.train_loss_history, self.train_acc_history,
+                self.valid_loss_history, self.valid_acc_history)
+
+    @property
+    def status(self):
+        if self.diverged:
+            return 'diverged'
+        return 'finished' if self.test_acc is not None else 'running'
+
+    def summary(self):
+        """A JSON-ready dict of everything but the model."""
+        return {
+            'run_name': self.run_dir.name, 'status': self.status, 'config': self.config,
+            'seed': self.seed, 'train_loss': self.train_loss_history,
+            'train_acc': self.train_acc_history, 'valid_loss': self.valid_loss_history,
+            'valid_acc': self.valid_acc_history, 'best_epoch': self.best_epoch,
+            'test_loss': self.test_loss, 'test_acc': self.test_acc,
+            'seconds': round(self.seconds, 3), 'diverged': self.diverged,
+        }
+
+    def save(self):
+        """Write results.json atomically, so an interrupted run leaves a whole file."""
+        path = self.run_dir / 'results.json'
+        partial = path.with_suffix('.json.part')
+        partial.write_text(json.dumps(self.summary(), indent=2) + '\n')
+        os.replace(partial, path)
+
+
+def default_run_name(config):
+    """A readable name from the settings that matter, e.g. 'TwoLayerNet_lr0.1_reg0.001'."""
+    train, model = config['Train'], config['Model']
+    name = f"{model['type']}_lr{train['learning_rate']:g}_reg{train['reg']:g}"
+    name += f"_bs{train['batch_size']}_ep{train['epochs']}"
+    if 'hidden_size' in model:
+        name += f"_h{model['hidden_size']}"
+    return name
+
+
+def new_run_dir(runs_dir, run_name):
+    """A new, empty folder runs_dir/run_name; if that name is taken, run_name-2, -3, ...
+    so a re-run never overwrites an earlier run's files."""
+    runs_dir = Path(runs_dir)
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    candidate, n = runs_dir / run_name, 1
+    while True:
+        try:
+            candidate.mkdir()
+            return candidate
+        except FileExistsError:
+            n += 1
+            candidate = runs_dir / f"{run_name}-{n}"
+
+
+class _Gathered:
+    """The batches array[i] for each index array i, gathered when asked for.
+
+    Same batches as generate_batched_data, but an epoch holds one batch at a
+    time instead of a shuffled copy of the whole split.
+    """
+
+    def __init__(self, array, batch_indices):
+        self.array, self.batch_indices = array, batch_indices
+
+    def __len__(self):
+        return len(self.batch_indices)
+
+    def __iter__(self):
+        return (self.array[i] for i in self.batch_indices)
+
+
+def train_model(config, seed=None, run_name=None, runs_dir=None, callback=None, **overrides):
+    """Train a model as the notebook's cell 5 does, and keep the record.
+
+    config:    a YAML path or a config dict; overrides (learning_rate=..., epochs=...) apply on top.
+    seed:      if given, seeds Python's random once, making the run reproducible bit for bit.
+    run_name:  the run's folder name under runs_dir (default: derived from the config).
+    callback:  called after each epoch with a dict of that epoch's figures.
+
+    Per epoch: reshuffle and batch the training split, train, evaluate on
+    validation, keep a copy of the best-validation model. At the end, evaluate
+    that model on the test set. With the config's debug flag, per-batch lines
+    go to run_dir/train.log; results.json is rewritten after every epoch.
+    If the loss diverges, the run stops there and the result says so.
+    Returns a RunResult.
+    """
+    started = time.perf_counter()
+    config = load_config(config, **overrides)
+    settings = config['Train']
+    train_X, train_y, val_X, val_y = load_mnist_trainval_arrays()
+    test_X, test_y = load_mnist_test_arrays()
+
+    if seed is not None:
+        random.seed(seed)
+    model = build_model(config)
+    optimizer = SGD(learning_rate=settings['learning_rate'], reg=settings['reg'])
+    batch_size, debug = settings['batch_size'], settings['debug']
+    val_batches = _batch_order(len(val_X), batch_size, shuffle=False)
+
+    run_dir = new_run_dir(runs_dir or RUNS_DIR, run_name or default_run_name(config))
+    result = RunResult(config=config, run_dir=run_dir, seed=seed)
+    best_acc = -1.0
+    with open(run_dir / 'train.log', 'w') as log:
+        for epoch in range(settings['epochs']):
+            order = _batch_order(len(train_X), batch_size, shuffle=True)
+            try:
+                train_loss, train_acc = train(epoch, _Gathered(train_X, order),
+                                              _Gathered(train_y, order), model, optimizer,
+                                              debug, log)
+            except TrainingDiverged as err:
+                result.diverged = str(err)
+                print(err, file=log)
+                break
+            valid_loss, valid_acc = evaluate(_Gathered(val_X, val_batches),
+                                             _Gathered(val_y, val_batches), model, debug, log)
+            result.train_loss_history.append(train_loss)
+            result.train_acc_history.append(train_acc)
+            result.valid_loss_history.append(valid_loss)
+            result.valid_acc_history.append(valid_acc)
+            if valid_acc > best_acc:
+                best_acc, result.best_epoch = valid_acc, epoch
+                result.best_model = copy.deepcopy(model)
+            result.seconds = time.perf_counter() - started
+            result.save()
+            if callback is not None:
+                callback({'epoch': epoch, 'epochs': settings['epochs'],
+                          'train_loss': train_loss, 'train_acc': train_acc,
+                          'valid_loss': valid_loss, 'valid_acc': valid_acc})
+
+        if result.best_model is not None:
+            test_batches = _batch_order(len(test_X), batch_size, shuffle=False)
+            result.test_loss, result.test_acc = evaluate(
+                _Gathered(test_X, test_batches), _Gathered(test_y, test_batches),
+                result.best_model, debug, log)
+    result.seconds = time.perf_counter() - started
+    result.save()
+    return result
+
+
+# ---------------------------------------------------------------------------
+# 6. Learning curves
+# ---------------------------------------------------------------------------
+
+def plot_curves(train_loss_history, train_acc_history, valid_loss_history, valid_acc_history,
+                run_name=None, save_only=False, out_dir=None):
+    """Two figures against epoch: train and validation loss; train and validation accuracy.
+
+    With run_name, both are also saved as <run_name>_loss.png and
+    <run_name>_accuracy.png in out_dir (default: the current folder).
+    With save_only, they are saved and closed instead of shown.
+    """
+    # Imported here so that importing utils (tests, autograders) needs no display.
+    import matplotlib.pyplot as plt
+
+    epochs = np.arange(1, len(train_loss_history) + 1)
+    title = f" ({run_name})" if run_name else ""
+    panels = [('loss', 'Loss', train_loss_history, valid_loss_history),
+              ('accuracy', 'Accuracy', train_acc_history, valid_acc_history)]
+    for suffix, label, train_values, valid_values in panels:
+        fig, ax = plt.subplots(figsize=(6, 4))
+        ax.plot(epochs, train_values, marker='o', label=f'train {suffix}')
+        ax.plot(epochs, valid_values, marker='s', label=f'validation {suffix}')
+        ax.set_title(f"{label} per epoch{title}")
+        ax.set_xlabel('epoch')
+        ax.set_ylabel(label.lower())
+        ax.legend()
+        ax.grid(alpha=0.3)
+        fig.tight_layout()
+        if run_name:
+            folder = Path(out_dir) if out_dir is not None else Path.cwd()
+            folder.mkdir(parents=True, exist_ok=True)
+            fig.savefig(folder / f"{run_name}_{suffix}.png", dpi=100)
+        if save_only:
+            plt.close(fig)
+    if not save_only:
+        plt.show()
