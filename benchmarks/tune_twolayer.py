@@ -1,0 +1,60 @@
+"""Short tuning runs of the faithful TwoLayerNet, reporting VALIDATION accuracy only.
+
+How configs/config_best.yaml was chosen: candidates are compared on the
+validation split (the last 12,000 training images); the test set is looked at
+once, for the chosen config, by train_model at the end of the confirming run.
+
+Usage (from anywhere; one candidate per argument, overrides separated by commas):
+    OPENBLAS_NUM_THREADS=1 python benchmarks/tune_twolayer.py \
+        hidden_size=512,learning_rate=0.5,epochs=3  hidden_size=512,learning_rate=1.0,epochs=3
+Prints, per candidate, the validation accuracy after every epoch, the best
+epoch and the wall time (noisy on a shared machine: compare runs made together).
+"""
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import utils  # noqa: E402
+
+BASE = Path(utils.ROOT) / 'configs' / 'config_twolayer.yaml'
+
+
+def parse(candidate):
+    """'hidden_size=512,learning_rate=0.5' -> {'hidden_size': 512, 'learning_rate': 0.5}."""
+    overrides = {}
+    for item in candidate.split(','):
+        key, value = item.split('=')
+        number = float(value)
+        overrides[key] = int(number) if number.is_integer() and key in (
+            'hidden_size', 'batch_size', 'epochs') else number
+    return overrides
+
+
+def validation_only(candidate, seed=0):
+    """Train with the overrides; return (validation accuracies per epoch, seconds)."""
+    overrides = parse(candidate)
+    accs = []
+    with tempfile.TemporaryDirectory() as runs:
+        # The run ends with a test evaluation inside train_model; its figure is
+        # deliberately not read here, so it cannot steer the choice.
+        result = utils.train_model(BASE, seed=seed, runs_dir=runs, debug=False,
+                                   callback=lambda e: accs.append(e['valid_acc']), **overrides)
+    return accs, result.seconds
+
+
+def main(candidates):
+    print(f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}, "
+          f"load average {os.getloadavg()[0]:.2f}")
+    for candidate in candidates:
+        accs, seconds = validation_only(candidate)
+        best = max(range(len(accs)), key=accs.__getitem__)
+        per_epoch = ' '.join(f"{a:.4f}" for a in accs)
+        print(f"{candidate}: val {per_epoch} | best {accs[best]:.4f} @ epoch {best} "
+              f"| {seconds:.1f} s", flush=True)
+
+
+if __name__ == '__main__':
+    main(sys.argv[1:] or ['hidden_size=128,learning_rate=0.1,epochs=1'])
