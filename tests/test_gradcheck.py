@@ -4,7 +4,7 @@ import unittest
 
 import numpy as np
 
-from lab.gradcheck import (check_both_models, check_gradients, numerical_gradient,
+from lab.gradcheck import (check_both_models, check_gradients, numerical_gradient, report,
                            relative_error, small_models)
 from models import SoftmaxRegression, TwoLayerNet
 
@@ -170,3 +170,10 @@ class TestCheckGradients(unittest.TestCase):
     def test_rejects_a_step_that_is_not_positive(self):
         with self.assertRaises(ValueError):
             check_gradients(Quadratic(np.ones(2), 1.0), None, None, eps=0.0)
+
+
+class TestReport(unittest.TestCase):
+    def test_lists_every_parameter_of_both_models_as_ok(self):
+        lines = report().splitlines()
+        self.assertEqual(len(lines), 1 + 1 + 4)     # header, softmax W1, four two-layer ones
+        self.assertTrue(all(line.endswith('ok') for line in lines[1:]))
