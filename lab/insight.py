@@ -249,7 +249,7 @@ def show_per_class_accuracy(model, X, y, out_dir, name='per_class_accuracy', sho
     fig, ax = plt.subplots(figsize=(8, 4.8))
     ax.bar(classes, accuracy, color=colours)
     for c in classes:
-        label = 'dead' if c in dead else f"{accuracy[c]:.2f}"
+        label = f"dead, {accuracy[c]:.2f}" if c in dead else f"{accuracy[c]:.2f}"
         ax.text(c, min(np.nan_to_num(accuracy[c]), 1.0) + 0.02, label, ha='center', fontsize=9,
                 color='tab:red' if c in dead else 'black')
     overall = np.trace(matrix) / matrix.sum()
