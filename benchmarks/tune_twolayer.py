@@ -7,6 +7,7 @@ once, for the chosen config, by train_model at the end of the confirming run.
 Usage (from anywhere; one candidate per argument, overrides separated by commas):
     OPENBLAS_NUM_THREADS=1 python benchmarks/tune_twolayer.py \
         hidden_size=512,learning_rate=0.5,epochs=3  hidden_size=512,learning_rate=1.0,epochs=3
+An optional first argument `--seed N` sets the shuffling seed (default 0).
 Prints, per candidate, the validation accuracy after every epoch, the best
 epoch, the last epoch's training accuracy, and the wall and CPU time (wall
 time is noisy on a shared machine; CPU time much less so).
@@ -14,7 +15,6 @@ time is noisy on a shared machine; CPU time much less so).
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -49,12 +49,12 @@ def validation_only(candidate, seed=0):
     return accs, train_accs[-1], result.seconds
 
 
-def main(candidates):
-    print(f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}, "
+def main(candidates, seed=0):
+    print(f"seed {seed}, OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}, "
           f"load average {os.getloadavg()[0]:.2f}")
     for candidate in candidates:
         started = os.times()
-        accs, train_acc, seconds = validation_only(candidate)
+        accs, train_acc, seconds = validation_only(candidate, seed)
         cpu = os.times().user - started.user
         best = max(range(len(accs)), key=accs.__getitem__)
         per_epoch = ' '.join(f"{a:.4f}" for a in accs)
@@ -64,4 +64,8 @@ def main(candidates):
 
 
 if __name__ == '__main__':
-    main(sys.argv[1:] or ['hidden_size=128,learning_rate=0.1,epochs=1'])
+    arguments = sys.argv[1:]
+    seed = 0
+    if arguments[:1] == ['--seed']:
+        seed, arguments = int(arguments[1]), arguments[2:]
+    main(arguments or ['hidden_size=128,learning_rate=0.1,epochs=1'], seed)

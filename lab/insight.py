@@ -103,7 +103,8 @@ def explain_dead_classes(dead, num_classes=10):
     names = ', '.join(str(c) for c in dead)
     zero = (" (so a dead 0 still collects every image that no live class claims, and keeps "
             "some accuracy)") if 0 in dead else ""
-    return (f"Dead class{'es' if len(dead) > 1 else ''} {names}: the logit z = x.W1[:, c] is "
+    column = dead[0] if len(dead) == 1 else 'c'
+    return (f"Dead class{'es' if len(dead) > 1 else ''} {names}: the logit z = x.W1[:, {column}] is "
             f"negative for every image, so a = ReLU(z) = 0 and ReLU'(z) = 0: its weights get "
             f"zero gradient and training cannot bring it back. Such a class wins the softmax "
             f"only in a tie where all {num_classes} outputs are 0, and argmax gives a tie to the "
