@@ -160,9 +160,8 @@ def _mnist_bytes(name):
 
 def _images_as_floats(images):
     """uint8 (N, 28, 28) -> float64 (N, 784), each pixel exactly k/255."""
-    flat = images.reshape(len(images), -1).astype(np.float64)
-    flat /= 255.0
-    return flat
+    # One pass: numpy casts and divides chunk by chunk, never holding an unscaled copy.
+    return np.divide(images.reshape(len(images), -1), 255.0, dtype=np.float64)
 
 
 def _images_as_lists(images, rows_per_chunk=512):
