@@ -1,6 +1,6 @@
 """How fast and how lean the pipeline is, measured against what the machine allows.
 
-    python benchmarks/benchmark.py            # full run, a few minutes on a quiet 2-core box
+    python benchmarks/benchmark.py            # full run: about 5 minutes on a quiet 2-core box
     python benchmarks/benchmark.py --quick    # a quarter of each epoch, 2 repeats, short RSS run
 
 Prints Markdown tables (paste-ready for the README), one row per measurement,
@@ -11,7 +11,7 @@ each the median over --repeats runs:
     and layouts, nothing else, timed on this machine right next to the epoch;
   - the same epoch in PyTorch eager mode (float64 and float32; same architecture,
     initial weights, batch order, SGD with L2 on the weights only), when torch is installed;
-  - the same numpy epoch with two BLAS threads, to show what threading buys;
+  - the same numpy epoch with two BLAS threads (first repeat only), to show what threading buys;
   - evaluating the 12,000 validation images, and the peak RSS of a full default training run.
 Ratios are taken per repeat from measurements made back to back, then their
 median is reported: on a shared machine they are far steadier than the seconds.
@@ -93,6 +93,14 @@ def seconds(fn):
     return time.perf_counter() - start
 
 
+def wall_and_cpu(fn):
+    """(wall-clock seconds, this process's CPU seconds) of one call of fn(). On a shared
+    machine the CPU time is close to what the call would take on a quiet one."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    fn()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
 def median(values):
     return statistics.median(values)
 
@@ -107,12 +115,11 @@ def blas_threads(n):
 # ---------------------------------------------------------------------------
 
 def time_loading(loaders):
-    """Seconds to run the loaders one after the other, starting from an empty cache."""
+    """(wall, CPU) seconds to run the loaders one after the other, from an empty cache."""
     utils._raw_cache.clear()
     gc.collect()
-    start = time.perf_counter()
-    results = [load() for load in loaders]
-    elapsed = time.perf_counter() - start
+    results = []
+    elapsed = wall_and_cpu(lambda: results.extend(load() for load in loaders))
     del results
     gc.collect()
     return elapsed
@@ -129,13 +136,14 @@ def batch_order(n, batch_size, fraction):
     return order[:max(1, round(len(order) * fraction))]
 
 
-def numpy_epoch(kind, X, y, order):
-    """Seconds of utils.train over the batches, on a freshly initialised model."""
+def numpy_epoch(kind, images, y, order):
+    """(wall, CPU) seconds of utils.train over the batches, on a freshly initialised model,
+    with the batches gathered from uint8 images as utils.train_model does."""
     model = MODELS[kind]() if kind == 'softmax' else TwoLayerNet(hidden_size=HIDDEN)
     optimizer = SGD(learning_rate=LEARNING_RATE, reg=REG)
-    batches_X, batches_y = utils._Gathered(X, order), utils._Gathered(y, order)
-    elapsed = seconds(lambda: utils.train(0, batches_X, batches_y, model, optimizer,
-                                          debug=False))
+    batches_X, batches_y = utils._PixelBatches(images, order), utils._Gathered(y, order)
+    elapsed = wall_and_cpu(lambda: utils.train(0, batches_X, batches_y, model, optimizer,
+                                               debug=False))
     return elapsed, model
 
 
@@ -281,111 +289,122 @@ def fmt(value, unit='s'):
 
 def main():
     repeats, fraction = ARGS.repeats, (0.25 if ARGS.quick else 1.0)
-    command = 'python benchmarks/benchmark.py ' + ' '.join(sys.argv[1:])
-    print(f"Benchmark of {ROOT.name}, {datetime.date.today().isoformat()}: `{command.strip()}`")
+    scale = 1 / fraction
+    command = ' '.join(['python benchmarks/benchmark.py'] + sys.argv[1:])
+    print(f"Benchmark run {datetime.date.today().isoformat()}: `{command}`  ")
     print(f"Machine: {describe_machine()}; BLAS threads {ARGS.threads}; "
-          f"load average at start {load_average()}.")
+          f"load average at start {load_average()}.  ")
     if ARGS.quick:
-        print("Quick mode: each epoch is timed on its first quarter of batches and scaled by 4.")
+        print("Quick mode: each epoch is timed on its first quarter of batches, times 4.  ")
     print()
 
     # The full run first, while this process is still small.
     rss_epochs = 2 if ARGS.quick else 10
     rss_mib, run_seconds, test_acc = full_run(rss_epochs)
 
-    # Loading.
+    # Loading, from an empty cache each time.
     loads = {'lists': [], 'arrays': []}
     for _ in range(repeats):
         loads['lists'].append(time_loading([utils.load_mnist_trainval, utils.load_mnist_test]))
         loads['arrays'].append(time_loading([utils.load_mnist_trainval_arrays,
                                              utils.load_mnist_test_arrays]))
-    train_X, train_y, val_X, val_y = utils.load_mnist_trainval_arrays()
+    train_images, train_y, val_images, val_y = utils._trainval_bytes()
+    train_X = utils._images_as_floats(train_images)     # for PyTorch
 
-    # Epochs, interleaved so that each repeat's figures share the same machine load.
-    rows = {}
-    agreement = {}
+    # Epochs. Each repeat measures all variants back to back, so they share the machine's load.
+    rows, agreement = {}, {}
+    compare_threads = threadpool_limits is not None and ARGS.threads == 1
     with blas_threads(ARGS.threads):
+        if torch:
+            torch.set_num_threads(ARGS.threads)
         for kind in MODELS:
             for batch_size in BATCH_SIZES:
-                order = batch_order(len(train_X), batch_size, fraction)
-                scale = 1 / fraction
-                row = rows[kind, batch_size] = {'numpy': [], 'bound': [], 'torch64': [],
-                                                'torch32': [], 'threads2': []}
+                order = batch_order(len(train_images), batch_size, fraction)
+                row = rows[kind, batch_size] = {key: [] for key in (
+                    'numpy', 'cpu', 'bound', 'torch64', 'torch32', 'threads2')}
+                row['flops'] = epoch_flops(kind, batch_size, len(order)) * scale
                 for repeat in range(repeats):
-                    bound = matmul_epoch(kind, batch_size, len(order)) * scale
-                    elapsed, model = numpy_epoch(kind, train_X, train_y, order)
-                    row['bound'].append(bound)
-                    row['numpy'].append(elapsed * scale)
-                    if threadpool_limits and ARGS.threads == 1:
+                    row['bound'].append(matmul_epoch(kind, batch_size, len(order)) * scale)
+                    (wall, cpu), model = numpy_epoch(kind, train_images, train_y, order)
+                    row['numpy'].append(wall * scale)
+                    row['cpu'].append(cpu * scale)
+                    # Two threads in the first repeat only: on a busy machine such an epoch
+                    # can take a minute.
+                    if compare_threads and repeat == 0:
                         with blas_threads(2):
-                            row['threads2'].append(
-                                numpy_epoch(kind, train_X, train_y, order)[0] * scale)
+                            wall = numpy_epoch(kind, train_images, train_y, order)[0][0]
+                        row['threads2'].append(wall * scale)
                     if torch:
                         init = (MODELS[kind]() if kind == 'softmax'
                                 else TwoLayerNet(hidden_size=HIDDEN)).weights
-                        torch.set_num_threads(ARGS.threads)
                         for dtype, key in ((torch.float64, 'torch64'), (torch.float32, 'torch32')):
-                            elapsed, final = torch_epoch(kind, train_X, train_y, order, dtype, init)
-                            row[key].append(elapsed * scale)
+                            wall, final = torch_epoch(kind, train_X, train_y, order, dtype, init)
+                            row[key].append(wall * scale)
                             if key == 'torch64' and repeat == 0:
                                 agreement[kind, batch_size] = max(
                                     float(np.max(np.abs(final[k] - model.weights[k])))
                                     for k in final)
-                row['flops'] = epoch_flops(kind, batch_size, len(order)) * scale
 
-        # Evaluation of the validation split.
-        val_order = utils._batch_order(len(val_X), 64, shuffle=False)
+        # Evaluating the validation split, batches of 64 as in the default config.
+        val_order = utils._batch_order(len(val_images), 64, shuffle=False)
         evals = {kind: [] for kind in MODELS}
         for _ in range(repeats):
             for kind in MODELS:
                 model = MODELS[kind]()
-                evals[kind].append(seconds(lambda: utils.evaluate(
-                    utils._Gathered(val_X, val_order), utils._Gathered(val_y, val_order),
-                    model, debug=False)))
+                evals[kind].append(wall_and_cpu(lambda: utils.evaluate(
+                    utils._PixelBatches(val_images, val_order),
+                    utils._Gathered(val_y, val_order), model, debug=False)))
 
-    def ratios(row, a, b):
-        return median([x / y for x, y in zip(row[a], row[b])]) if row[a] and row[b] else None
+    def paired(row, a, b):
+        """Median of the per-repeat ratios a/b (repeats where both were measured)."""
+        pairs = list(zip(row[a], row[b]))
+        return median([x / y for x, y in pairs]) if pairs else None
 
-    print("| loading and memory | median | target |")
-    print("|---|---|---|")
-    print(f"| load all splits as lists (cache cleared) | {fmt(median(loads['lists']))} | ≤ 1.5 s |")
-    print(f"| load all splits as arrays (cache cleared) | {fmt(median(loads['arrays']))} | ≤ 0.3 s |")
+    def wall_cpu(pairs):
+        return f"{fmt(median(w for w, _ in pairs))} | {fmt(median(c for _, c in pairs))}"
+
+    print("| loading, evaluation, memory | wall | CPU | target |")
+    print("|---|---|---|---|")
+    print(f"| load all splits as lists (cache cleared) | {wall_cpu(loads['lists'])} | ≤ 1.5 s |")
+    print(f"| load all splits as arrays (cache cleared) | {wall_cpu(loads['arrays'])} "
+          f"| ≤ 0.3 s |")
     for kind in MODELS:
-        print(f"| evaluate {kind} on the 12,000 validation images (bs 64) "
-              f"| {fmt(median(evals[kind]))} | |")
-    print(f"| peak RSS, two-layer defaults, {rss_epochs}-epoch `train_model` in a fresh process "
-          f"| {rss_mib:.0f} MiB | ≤ 1 GB (whole notebook) |")
-    print(f"| wall time of that run (test accuracy {test_acc:.4f}) | {fmt(run_seconds)} | |")
+        print(f"| evaluate {kind} on the 12,000 validation images | {wall_cpu(evals[kind])} | |")
+    print(f"| full `train_model` run, two-layer defaults, {rss_epochs} epochs "
+          f"(test accuracy {test_acc:.4f}) | {fmt(run_seconds)} | | |")
+    print(f"| peak RSS of that run (fresh process) | {rss_mib:.0f} MiB | | ≤ 1 GB, whole notebook |")
     print()
 
-    print("Seconds per training epoch (48,000 images, SGD lr 0.1, reg 0.001, hidden 128); "
-          "ratios are medians of per-repeat ratios.")
+    print("Seconds per training epoch: 48,000 images, SGD lr 0.1, reg 0.001, hidden 128. "
+          "Each ratio is the median of per-repeat ratios of back-to-back measurements. "
+          "Targets: ×bound ≤ 2.5; two-layer bs 64: numpy/torch f64 ≤ 0.75, numpy/torch f32 ≤ 1.0. "
+          "bound/torch f32: numpy's float64 matrix products alone, against PyTorch's whole "
+          "float32 epoch.")
     print()
-    print("| model | batch | numpy | matmul bound (GFLOP/s) | ×bound | torch f64 | "
-          "numpy/torch f64 | torch f32 | numpy/torch f32 | numpy, 2 BLAS threads | 2 thr/1 thr |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| model | batch | numpy wall | numpy CPU | matmul bound (GFLOP/s) | ×bound "
+          "| torch f64 | numpy/torch f64 | torch f32 | numpy/torch f32 | bound/torch f32 "
+          "| numpy, 2 BLAS threads | 2 threads/1 |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for (kind, batch_size), row in rows.items():
         bound = median(row['bound'])
-        gflops = row['flops'] / bound / 1e9
-        cells = [kind, str(batch_size), fmt(median(row['numpy'])),
-                 f"{fmt(bound)} ({gflops:.1f})", fmt(ratios(row, 'numpy', 'bound'), 'x')]
+        cells = [kind, str(batch_size), fmt(median(row['numpy'])), fmt(median(row['cpu'])),
+                 f"{fmt(bound)} ({row['flops'] / bound / 1e9:.1f})",
+                 fmt(paired(row, 'numpy', 'bound'), 'x')]
         for key in ('torch64', 'torch32'):
             cells += [fmt(median(row[key])) if row[key] else '–',
-                      fmt(ratios(row, 'numpy', key), 'x')]
+                      fmt(paired(row, 'numpy', key), 'x')]
+        cells.append(fmt(paired(row, 'bound', 'torch32'), 'x'))
         cells += [fmt(median(row['threads2'])) if row['threads2'] else '–',
-                  fmt(ratios(row, 'threads2', 'numpy'), 'x')]
+                  fmt(paired(row, 'threads2', 'numpy'), 'x')]
         print('| ' + ' | '.join(cells) + ' |')
     print()
     if agreement:
-        worst = max(agreement.values())
-        print(f"Same computation check: after one epoch, numpy and torch float64 weights differ "
-              f"by at most {worst:.1e} (over all models and batch sizes).")
+        print(f"Same computation: after one epoch from the same initial weights, numpy's and "
+              f"PyTorch float64's weights differ by at most {max(agreement.values()):.1e}.  ")
     else:
-        print("PyTorch not installed (or --no-torch): its columns are empty. "
-              "`pip install torch` to fill them; it is never a project dependency.")
-    print(f"Load average at end: {load_average()}. "
-          f"Peak RSS of this benchmark process: "
-          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB.")
+        print("PyTorch is not installed (or --no-torch), so its columns are empty; it is "
+              "an optional, benchmark-only package, never a project requirement.  ")
+    print(f"Load average at end: {load_average()}.")
 
 
 if __name__ == '__main__':
