@@ -18,6 +18,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+
 import utils
 from lab.progress import Progress
 
@@ -93,7 +95,8 @@ def run(config, name, runs_dir=None, seed=None, **config_overrides):
     config = _resolve(config)
     epochs = utils.load_config(config, **config_overrides)['Train']['epochs']
     progress = Progress(name, epochs)
-    with _one_blas_thread():
+    # A diverging run is reported once, in words, below: not by numpy's overflow warnings.
+    with _one_blas_thread(), np.errstate(over='ignore', invalid='ignore'):
         result = utils.train_model(config, seed=seed, run_name=name, runs_dir=runs_dir,
                                    callback=progress, **config_overrides)
     if result.diverged:
