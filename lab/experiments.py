@@ -101,10 +101,11 @@ def run(config, name, runs_dir=None, seed=None, **config_overrides):
                                    callback=progress, **config_overrides)
     if result.diverged:
         progress.finish('DIVERGED')
-        print(result.diverged)
+        print(f"{result.diverged}\nsaved in {_shown(result.run_dir)}")
     else:
-        progress.finish(f"test acc {result.test_acc:.4f} (best val epoch {result.best_epoch + 1})")
-    print(f"saved in {_shown(result.run_dir)}")
+        progress.finish(f"test acc {result.test_acc:.4f}")
+        print(f"test accuracy {result.test_acc:.4f} (best-validation model, epoch "
+              f"{result.best_epoch + 1})\nsaved in {_shown(result.run_dir)}")
     return result
 
 

@@ -15,7 +15,7 @@ Everything is plain ASCII so that the LaTeX route to PDF renders it as is.
 import sys
 import time
 
-BAR_WIDTH = 30
+BAR_WIDTH = 20
 
 
 def in_kernel():
@@ -29,7 +29,7 @@ def in_kernel():
 
 
 def bar(done, total, width=BAR_WIDTH):
-    """'[#########---------------------]' for done out of total."""
+    """'[######--------------]' for done out of total."""
     filled = round(width * done / total) if total else width
     return '[' + '#' * filled + '-' * (width - filled) + ']'
 
@@ -70,8 +70,8 @@ class Progress:
     def status(self, note):
         """The bar line: name, bar, epochs done, elapsed time and a note."""
         elapsed = time.perf_counter() - self.started
-        return (f"{self.name} {bar(self.done, self.epochs)} {self.done}/{self.epochs} epochs, "
-                f"{elapsed:.0f} s, {note}")
+        return (f"{self.name} {bar(self.done, self.epochs)} {self.done}/{self.epochs} epochs "
+                f"{elapsed:.0f}s | {note}")
 
     def _bundle(self, text):
         """The bar as plain text (kept in the saved notebook and the PDF) and

@@ -10,8 +10,11 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
+
+import nbformat
 
 ARCHIVE_NAME = 'hw1_code_submission.zip'
 REQUIRED = [
@@ -103,9 +106,26 @@ def archive_contents(path):
 
 def has_outputs(notebook):
     """True if any code cell of the notebook file holds an output."""
-    import nbformat
     nb = nbformat.read(str(notebook), as_version=4)
     return any(cell.get('outputs') for cell in nb.cells if cell.cell_type == 'code')
+
+
+def coalesce_streams(nb):
+    """Merge each cell's consecutive outputs to the same stream into one, as
+    Jupyter does when it saves (a headless run keeps one output per print,
+    which the PDF would set apart as separate blocks). Changes nb in place."""
+    for cell in nb.cells:
+        merged = []
+        for output in cell.get('outputs', []):
+            previous = merged[-1] if merged else None
+            if (output.output_type == 'stream' and previous is not None
+                    and previous.output_type == 'stream' and previous.name == output.name):
+                previous.text += output.text
+            else:
+                merged.append(output)
+        if 'outputs' in cell:
+            cell.outputs = merged
+    return nb
 
 
 def notebook_to_export(root='.'):
@@ -162,10 +182,14 @@ def export_pdf(notebook=None, root='.', out_dir=None):
     if not has_outputs(notebook):
         print(f"Note: {notebook} holds no outputs, so the PDF will show no results or plots. "
               "Run main.ipynb and save it first.")
-    command = [sys.executable, '-m', 'nbconvert', '--to', 'pdf', str(notebook),
-               '--output-dir', str(out_dir), '--output', notebook.stem]
-    done = subprocess.run(command, capture_output=True, text=True)
     pdf = out_dir / (notebook.stem + '.pdf')
+    with tempfile.TemporaryDirectory() as scratch:
+        tidy = Path(scratch) / notebook.name
+        nbformat.write(coalesce_streams(nbformat.read(str(notebook), as_version=4)), str(tidy))
+        # --no-prompt: the cells carry their handout numbers; execution counts would confuse.
+        command = [sys.executable, '-m', 'nbconvert', '--to', 'pdf', '--no-prompt', str(tidy),
+                   '--output-dir', str(out_dir.resolve()), '--output', notebook.stem]
+        done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0 or not pdf.is_file():
         print(f"nbconvert could not make the PDF (exit code {done.returncode}). "
               "The end of its report:\n" + '\n'.join(done.stderr.splitlines()[-25:]))

@@ -232,6 +232,18 @@ class PdfChoiceTest(unittest.TestCase):
         self.assertEqual(submission.notebook_to_export(self.root),
                          self.root / 'runs' / 'main.ipynb')
 
+    def test_consecutive_prints_become_one_block_for_the_pdf(self):
+        new_output = self.nbformat.v4.new_output
+        cell = self.nbformat.v4.new_code_cell('')
+        cell.outputs = [new_output('stream', name='stdout', text='a\n'),
+                        new_output('stream', name='stdout', text='b\n'),
+                        new_output('stream', name='stderr', text='c\n'),
+                        new_output('display_data', data={'text/plain': 'bar'}),
+                        new_output('stream', name='stdout', text='d\n')]
+        nb = submission.coalesce_streams(self.nbformat.v4.new_notebook(cells=[cell]))
+        merged = nb.cells[0].outputs
+        self.assertEqual([o.get('text') for o in merged], ['a\nb\n', 'c\n', None, 'd\n'])
+
     def test_missing_tex_gives_the_install_command_not_a_traceback(self):
         self.write(self.root / 'main.ipynb', with_output=True)
         with mock.patch('shutil.which', return_value=None), \
