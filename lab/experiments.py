@@ -14,6 +14,7 @@ final accuracies, both saved in the sweep's folder.
 import contextlib
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -47,13 +48,17 @@ def run_unit_tests(modules=COURSE_TEST_MODULES):
     """Run unittest on the given modules in a fresh Python, from the repository root.
 
     A separate process, so the tests see the code as it is on disk now (not
-    what this kernel imported earlier). Prints the test report; raises
-    RuntimeError if any test fails.
+    what this kernel imported earlier). Prints the test report (on success
+    without its line of dots); raises RuntimeError if any test fails.
     """
     env = dict(os.environ, OPENBLAS_NUM_THREADS='1', MPLBACKEND='Agg')
     done = subprocess.run([sys.executable, '-m', 'unittest', *modules], cwd=utils.ROOT,
                           env=env, capture_output=True, text=True)
-    print(done.stdout + done.stderr, end='')
+    report = done.stdout + done.stderr
+    if done.returncode == 0:
+        # The line of one dot per passing test says nothing the count does not.
+        report = re.sub(r'\A[.sx]+\n', '', report)
+    print(report, end='')
     if done.returncode != 0:
         raise RuntimeError(f"unit tests failed (exit code {done.returncode}): see the report above.")
 
@@ -210,8 +215,8 @@ class Sweep:
         if show:
             plt.show()
             print(table)
-            print(f"(train and val: last epoch; test: the best-validation model; "
-                  f"saved in {_shown(self.folder)})")
+            print("(train, val: last epoch; test: the best-validation model)\n"
+                  f"saved in {_shown(self.folder)}")
         else:
             plt.close(fig)
 
