@@ -24,8 +24,8 @@ import numpy as np
 import utils
 from lab.progress import Progress
 
-COURSE_TEST_MODULES = ['tests.test_loading', 'tests.test_activation', 'tests.test_loss',
-                       'tests.test_network', 'tests.test_training']
+COURSE_TEST_MODULES = ('tests.test_loading', 'tests.test_activation', 'tests.test_loss',
+                       'tests.test_network', 'tests.test_training')
 
 
 # ---------------------------------------------------------------------------
@@ -33,14 +33,14 @@ COURSE_TEST_MODULES = ['tests.test_loading', 'tests.test_activation', 'tests.tes
 # ---------------------------------------------------------------------------
 
 def check_data():
-    """Load the bundled MNIST (checksums verified) and return a one-line report.
+    """Load the bundled MNIST (checksums verified) and return a short report.
 
     Raises utils.MnistDataError, whose message says which file is wrong and
     how to restore it (`git checkout -- data/` or `python data/download_mnist.py`).
     """
     train_X, _, val_X, _ = utils.load_mnist_trainval_arrays()
     test_X, _ = utils.load_mnist_test_arrays()
-    return (f"MNIST is present and intact (checksums verified): {len(train_X):,} training, "
+    return (f"MNIST is present and intact (checksums verified):\n{len(train_X):,} training, "
             f"{len(val_X):,} validation and {len(test_X):,} test images.")
 
 
@@ -60,7 +60,8 @@ def run_unit_tests(modules=COURSE_TEST_MODULES):
         report = re.sub(r'\A[.sx]+\n', '', report)
     print(report, end='')
     if done.returncode != 0:
-        raise RuntimeError(f"unit tests failed (exit code {done.returncode}): see the report above.")
+        raise RuntimeError(f"unit tests failed (exit code {done.returncode}): "
+                           "see the report above.")
 
 
 # ---------------------------------------------------------------------------
@@ -193,7 +194,8 @@ class Sweep:
 
         if not self.results:
             raise ValueError("this sweep has no runs yet: call sweep.run(value) first.")
-        fig, (acc_ax, loss_ax) = plt.subplots(1, 2, figsize=(11, 4))
+        # One panel above the other, so each keeps the page's full width in the PDF.
+        fig, (acc_ax, loss_ax) = plt.subplots(2, 1, figsize=(8, 7.5), sharex=True)
         for value, result in self.results:
             epochs = range(1, len(result.valid_acc_history) + 1)
             label = f"{self.parameter} = {value:g}" + (" (diverged)" if result.diverged else "")
@@ -201,10 +203,10 @@ class Sweep:
             loss_ax.plot(epochs, result.valid_loss_history, marker='o', label=label)
         for ax, what in [(acc_ax, 'validation accuracy'), (loss_ax, 'validation loss')]:
             ax.set_title(f"{what.capitalize()} per epoch, by {self.parameter}")
-            ax.set_xlabel('epoch')
             ax.set_ylabel(what)
             ax.grid(alpha=0.3)
             ax.legend(fontsize='small')
+        loss_ax.set_xlabel('epoch')
         fig.tight_layout()
         self.figure = self.folder / f"sweep_{self.parameter}.png"
         fig.savefig(self.figure, dpi=100)
