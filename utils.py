@@ -348,14 +348,61 @@ def generate_batched_data(data, label, batch_size=32, shuffle=False, seed=None):
     nothing is dropped; the caller's data is not modified.
     Returns two equally long lists: float64 arrays (B, 784) and int arrays (B,).
     """
+    X, y = _dataset_arrays(data, label)
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
+            or batch_size < 1:
+        raise ValueError(f"batch_size must be a whole number of at least 1, got {batch_size!r}.")
     if seed is not None:
         random.seed(seed)
-    X = np.asarray(data, dtype=np.float64)
-    y = np.asarray(label)
-    if y.dtype.kind not in 'iu':
-        y = y.astype(np.int64)
     batches = _batch_order(len(X), batch_size, shuffle)
     return [X[i] for i in batches], [y[i] for i in batches]
+
+
+def _ragged_row(data):
+    """'row i has m values, row 0 has n. ' for the first row of another length, or ''."""
+    try:
+        lengths = [len(row) for row in data]
+    except TypeError:
+        return ''
+    for i, length in enumerate(lengths):
+        if length != lengths[0]:
+            return f"row {i} has {length} values, row 0 has {lengths[0]}. "
+    return ''
+
+
+def _dataset_arrays(data, label):
+    """data as a float64 (N, D) array and label as an int (N,) array, or a
+    ValueError saying what is wrong. Checked once per dataset, here at the
+    boundary, so the per-batch code needs no finiteness checks."""
+    try:
+        X = np.asarray(data, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"data must be N rows of equally many numbers: {_ragged_row(data)}"
+                         f"({type(err).__name__}: {err})") from None
+    if X.ndim != 2:
+        raise ValueError(f"data must be 2-D, one flattened image per row; got shape {X.shape}.")
+    with np.errstate(over='ignore', invalid='ignore'):
+        suspicious = not math.isfinite(X.sum())     # one pass, no temporary array
+    if suspicious:
+        bad = ~np.isfinite(X)
+        if bad.any():
+            row, column = np.argwhere(bad)[0]
+            raise ValueError(f"data holds {int(bad.sum())} NaN or infinite values (the first "
+                             f"in row {row}, column {column}).")
+    y = np.asarray(label)
+    if y.shape != (len(X),):
+        raise ValueError(f"label must hold one label per row of data: data has {len(X)} rows, "
+                         f"label has shape {y.shape}.")
+    if y.dtype.kind not in 'iu':
+        try:
+            as_int = y.astype(np.int64)
+        except (TypeError, ValueError):
+            as_int = None
+        if as_int is None or not np.array_equal(as_int, y):
+            raise ValueError(f"labels must be whole numbers, got dtype {y.dtype}, "
+                             f"e.g. {y[:3].tolist()!r}.")
+        y = as_int
+    return X, y
 
 
 # ---------------------------------------------------------------------------

@@ -32,8 +32,9 @@ class _baseNetwork:
         Called once at the top of each model's forward, so a wrong shape or a
         bad label is reported in the caller's terms, not deep inside numpy.
         Only shapes, dtypes and the labels' min and max are looked at, so the
-        check costs nothing next to the forward pass. (A NaN in X is caught
-        by train and evaluate, which look at X only once the loss is not finite.)
+        check costs nothing next to the forward pass. The values of X are not
+        scanned here: utils.generate_batched_data refuses NaN and inf once per
+        data set, and train and evaluate name a NaN batch when the loss is not finite.
         """
         X = np.asarray(X)
         y = np.asarray(y)
