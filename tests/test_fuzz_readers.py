@@ -66,6 +66,17 @@ class TestFuzzIdx(FuzzTestCase):
         digest = utils.read_checksums(REAL_DATA / 'SHA256SUMS')[name]
         self.assertEveryDamageCaught(compressed, (10000,), digest, expected, seed=2)
 
+    def test_damaged_content_in_a_valid_gzip_is_refused_by_the_checksum(self):
+        # Damage made before compressing passes the gzip CRC; the content's
+        # SHA-256 (or the header checks) must refuse every such file.
+        images = tiny_images(n=2)
+        content = idx_bytes(images)
+        path = self.tmp / 'content.gz'
+        for what, damaged in damaged_versions(content, random.Random(7)):
+            write_gz(path, damaged)
+            with self.assertRaises(utils.MnistDataError, msg=what):
+                utils.read_idx(path, images.shape, sha256(content))
+
     def test_damaged_content_without_checksum_or_shape_is_a_data_error_or_an_array(self):
         # Without a checksum a changed pixel is undetectable, but a damaged
         # header must still end in MnistDataError rather than another exception.

@@ -49,7 +49,7 @@ class TestBadBatches(unittest.TestCase):
 
     def test_label_count_differs_from_rows(self):
         X, y = batch(4)
-        self.assertRejected(X, y[:3], '(4,)', '(3,)')
+        self.assertRejected(X, y[:3], 'one label per row', '(4,)', '(3,)')
 
     def test_labels_as_a_column_are_refused(self):
         X, y = batch(4)

@@ -56,11 +56,12 @@ class TestDivergedRun(RunsTestCase):
 
 class TestInterruptedRun(RunsTestCase):
     def test_results_and_log_hold_every_finished_epoch(self):
-        seen_in_log = []
+        seen_in_log, epochs_on_disk = [], []
 
         def stop_after_two_epochs(figures):
-            # While the run is still going, its log already holds epoch 0's lines.
+            # While the run is still going, its log and results are already on disk.
             seen_in_log.append((self.runs / 'cut' / 'train.log').read_text())
+            epochs_on_disk.append(len(self.results(self.runs / 'cut')['valid_acc']))
             if figures['epoch'] == 1:
                 raise KeyboardInterrupt
 
@@ -73,6 +74,7 @@ class TestInterruptedRun(RunsTestCase):
         self.assertTrue(all(math.isfinite(v) for v in saved['valid_acc']))
         self.assertEqual(saved['status'], 'interrupted')
         self.assertEqual(saved['interrupted'], 'KeyboardInterrupt')
+        self.assertEqual(epochs_on_disk, [1, 2])
         self.assertIn('Average accuracy of epoch 0', seen_in_log[0])
         self.assertIn('stopped early by KeyboardInterrupt',
                       (self.runs / 'cut' / 'train.log').read_text())
