@@ -35,7 +35,11 @@ def numerical_gradient(f, x, eps=EPS):
 
 
 def relative_error(analytic, numeric):
-    """max_i |a_i - n_i| / max(|a_i| + |n_i|, floor), with the floor at 1e-2 of the largest entry."""
+    """max_i |a_i - n_i| / max(|a_i| + |n_i|, floor), the floor being 1e-2 of the largest entry.
+
+    The floor keeps entries that are tiny next to the rest (where finite
+    differences only carry rounding noise) from dominating the error.
+    """
     analytic = np.asarray(analytic, dtype=np.float64)
     floor = max(1e-2 * max(np.abs(analytic).max(), np.abs(numeric).max()), 1e-12)
     return np.max(np.abs(analytic - numeric) / np.maximum(np.abs(analytic) + np.abs(numeric), floor))
@@ -58,7 +62,7 @@ def softmax_setup(seed, n=11, d=7, c=4):
     """Random softmax-regression problem whose ReLU inputs all stay >= 0.05 away from zero.
 
     Inputs are positive and class 0's weights negative, so class 0 is switched
-    off by the ReLU for every sample (its gradient column must then be zero).
+    off by the ReLU for every sample: the check covers the ReLU's zero branch too.
     """
     rng = np.random.RandomState(seed)
     model = SoftmaxRegression(input_size=d, num_classes=c)

@@ -59,6 +59,12 @@ def cached_test_arrays():
     return utils.load_mnist_test_arrays()
 
 
+def tearDownModule():
+    """Release the cached arrays and decompressed files (hundreds of MB)."""
+    for cached in (raw_bytes, independent_parse, trainval_arrays, cached_test_arrays):
+        cached.cache_clear()
+
+
 def read_sums(path):
     sums = {}
     for line in Path(path).read_text().splitlines():
