@@ -102,9 +102,14 @@ def run(config, name, runs_dir=None, seed=None, **config_overrides):
     epochs = utils.load_config(config, **config_overrides)['Train']['epochs']
     progress = Progress(name, epochs)
     # A diverging run is reported once, in words, below: not by numpy's overflow warnings.
-    with _one_blas_thread(), np.errstate(over='ignore', invalid='ignore'):
-        result = utils.train_model(config, seed=seed, run_name=name, runs_dir=runs_dir,
-                                   callback=progress, **config_overrides)
+    try:
+        with _one_blas_thread(), np.errstate(over='ignore', invalid='ignore'):
+            result = utils.train_model(config, seed=seed, run_name=name, runs_dir=runs_dir,
+                                       callback=progress, **config_overrides)
+    except BaseException as err:
+        # Ctrl-C or an error: the bar says the run stopped rather than stay mid-way.
+        progress.finish(f"stopped by {type(err).__name__}")
+        raise
     if result.diverged:
         progress.finish('DIVERGED')
         print(f"{result.diverged}\nsaved in {_shown(result.run_dir)}")

@@ -80,6 +80,23 @@ class ProgressBarTest(unittest.TestCase):
         self.assertNotIn('\r', printed)
 
 
+class RunTest(unittest.TestCase):
+
+    def test_an_interrupted_run_leaves_its_bar_saying_so(self):
+        def interrupt(*args, **kwargs):
+            kwargs['callback'](epoch_stats(0, 10))
+            raise KeyboardInterrupt
+        stream = io.StringIO()
+        with mock.patch.object(utils, 'train_model', interrupt), \
+                mock.patch.object(experiments, 'Progress',
+                                  lambda name, epochs: progress.Progress(name, epochs, stream)):
+            with self.assertRaises(KeyboardInterrupt):
+                experiments.run('configs/config_twolayer.yaml', 'demo')
+        final = stream.getvalue().rstrip('\n').split('\r')[-1]
+        self.assertIn('1/10 epochs', final)
+        self.assertIn('stopped by KeyboardInterrupt', final)
+
+
 class OptionsTest(unittest.TestCase):
 
     def test_full_runs_override_nothing(self):
