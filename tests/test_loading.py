@@ -49,20 +49,18 @@ def independent_parse(stem):
     return np.frombuffer(data, dtype=np.uint8, offset=8)
 
 
-@functools.lru_cache(maxsize=None)
-def trainval_arrays():
-    return utils.load_mnist_trainval_arrays()
-
-
-@functools.lru_cache(maxsize=None)
-def cached_test_arrays():
-    return utils.load_mnist_test_arrays()
+def pixel_bytes(X, chunk=6000):
+    """round(X * 255) as uint8, computed a chunk of rows at a time to spare memory."""
+    out = np.empty(X.shape, dtype=np.uint8)
+    for start in range(0, len(X), chunk):
+        out[start:start + chunk] = np.rint(X[start:start + chunk] * 255)
+    return out
 
 
 def tearDownModule():
-    """Release the cached arrays and decompressed files (hundreds of MB)."""
-    for cached in (raw_bytes, independent_parse, trainval_arrays, cached_test_arrays):
-        cached.cache_clear()
+    """Release the decompressed files (about 55 MB)."""
+    raw_bytes.cache_clear()
+    independent_parse.cache_clear()
 
 
 def read_sums(path):
@@ -132,8 +130,12 @@ class TestReadIdx(unittest.TestCase):
 class TestArrayLoaders(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.train_X, cls.train_y, cls.val_X, cls.val_y = trainval_arrays()
-        cls.test_X, cls.test_y = cached_test_arrays()
+        cls.train_X, cls.train_y, cls.val_X, cls.val_y = utils.load_mnist_trainval_arrays()
+        cls.test_X, cls.test_y = utils.load_mnist_test_arrays()
+
+    @classmethod
+    def tearDownClass(cls):
+        del cls.train_X, cls.train_y, cls.val_X, cls.val_y, cls.test_X, cls.test_y
 
     def test_split_sizes_are_48000_12000_10000(self):
         self.assertEqual(self.train_X.shape, (48000, 784))
@@ -154,20 +156,21 @@ class TestArrayLoaders(unittest.TestCase):
         labels = independent_parse("train-labels-idx1-ubyte")
         np.testing.assert_array_equal(self.train_y, labels[:48000])
         np.testing.assert_array_equal(self.val_y, labels[48000:])
-        np.testing.assert_array_equal(np.rint(self.train_X * 255), images[:48000])
-        np.testing.assert_array_equal(np.rint(self.val_X * 255), images[48000:])
+        np.testing.assert_array_equal(pixel_bytes(self.train_X), images[:48000])
+        np.testing.assert_array_equal(pixel_bytes(self.val_X), images[48000:])
 
     def test_test_set_is_in_file_order(self):
         images = independent_parse("t10k-images-idx3-ubyte").reshape(10000, 784)
         np.testing.assert_array_equal(self.test_y, independent_parse("t10k-labels-idx1-ubyte"))
-        np.testing.assert_array_equal(np.rint(self.test_X * 255), images)
+        np.testing.assert_array_equal(pixel_bytes(self.test_X), images)
 
     def test_pixels_are_exactly_k_over_255(self):
         for X in (self.train_X, self.val_X, self.test_X):
-            k = np.rint(X * 255)
-            self.assertGreaterEqual(k.min(), 0)
-            self.assertLessEqual(k.max(), 255)
-            np.testing.assert_array_equal(X, k / 255)
+            self.assertGreaterEqual(X.min(), 0.0)
+            self.assertLessEqual(X.max(), 1.0)
+            for start in range(0, len(X), 6000):
+                part = X[start:start + 6000]
+                np.testing.assert_array_equal(part, np.rint(part * 255) / 255)
 
     def test_training_label_counts_per_digit(self):
         counts = np.bincount(np.concatenate([self.train_y, self.val_y]), minlength=10)
@@ -237,15 +240,20 @@ class TestListLoaders(unittest.TestCase):
                 self.assertIn(labels[i], range(10))
 
     def test_lists_agree_with_arrays(self):
-        train_X, train_y, val_X, val_y = trainval_arrays()
-        test_X, test_y = cached_test_arrays()
-        pairs = [(self.train_data, self.train_label, train_X, train_y),
-                 (self.val_data, self.val_label, val_X, val_y),
-                 (self.test_data, self.test_label, test_X, test_y)]
-        for data, labels, X, y in pairs:
+        test_X, test_y = utils.load_mnist_test_arrays()
+        for i in self.ROWS:
+            np.testing.assert_array_equal(np.array(self.test_data[i]), test_X[i])
+            self.assertEqual(self.test_label[i], test_y[i])
+
+    def test_list_rows_are_the_file_rows_over_255(self):
+        images = independent_parse("train-images-idx3-ubyte").reshape(60000, 784)
+        labels = independent_parse("train-labels-idx1-ubyte")
+        for data, label, offset in ((self.train_data, self.train_label, 0),
+                                    (self.val_data, self.val_label, 48000)):
             for i in self.ROWS:
-                np.testing.assert_array_equal(np.array(data[i]), X[i])
-                self.assertEqual(labels[i], y[i])
+                row = offset + i if i >= 0 else offset + len(data) + i
+                self.assertEqual(data[i], [int(k) / 255 for k in images[row]])
+                self.assertEqual(label[i], int(labels[row]))
 
     def test_validation_starts_with_training_image_48000(self):
         labels = independent_parse("train-labels-idx1-ubyte")
