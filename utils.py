@@ -821,8 +821,9 @@ class _Gathered:
 class _PixelBatches(_Gathered):
     """Like _Gathered over uint8 images (N, 28, 28), each batch converted to
     float64 (B, 784), pixels k/255, as it is gathered: the same numbers as
-    gathering from load_mnist_*_arrays, at the same speed, while the split
-    stays in memory as bytes (47 MB instead of 376 MB of floats)."""
+    gathering from load_mnist_*_arrays. The split stays in memory as bytes
+    (47 MB instead of 376 MB of floats, which would cost about 0.3 s to make
+    per run); converting costs about 0.35 us more per image, 17 ms per epoch."""
 
     def __iter__(self):
         return (_images_as_floats(self.array[i]) for i in self.batch_indices)
