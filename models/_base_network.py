@@ -26,35 +26,45 @@ class _baseNetwork:
         self.gradients = dict()
 
     def _check_batch(self, X, y):
-        """Raise ValueError unless X is (N, input_size) and y is (N,) labels in [0, C).
+        """Return X, y as arrays; raise ValueError unless X is (N, input_size)
+        numbers with N >= 1 and y is (N,) integer labels in [0, num_classes).
 
         Called once at the top of each model's forward, so a wrong shape or a
         bad label is reported in the caller's terms, not deep inside numpy.
+        Only shapes, dtypes and the labels' min and max are looked at, so the
+        check costs nothing next to the forward pass. The values of X are not
+        scanned here: utils.generate_batched_data refuses NaN and inf once per
+        data set, and train and evaluate name a NaN batch when the loss is not finite.
         """
         X = np.asarray(X)
         y = np.asarray(y)
         if X.ndim != 2 or X.shape[1] != self.input_size:
-            raise ValueError(
-                f"X must have shape (N, {self.input_size}), one flattened image per row; "
-                f"got shape {X.shape}. Reshape images with X.reshape(len(X), -1)."
-            )
+            if X.ndim == 1 and X.shape[0] == self.input_size:
+                fix = "For a single image, pass X.reshape(1, -1)."
+            elif X.ndim > 2 and X[0].size == self.input_size:
+                fix = "Flatten the images with X.reshape(len(X), -1)."
+            else:
+                fix = f"This model expects {self.input_size} features per example."
+            raise ValueError(f"X must have shape (N, {self.input_size}), one flattened image "
+                             f"per row; got shape {X.shape}. {fix}")
         if X.shape[0] == 0:
             raise ValueError("empty batch: X has 0 rows; every batch needs at least one example.")
+        if X.dtype.kind not in "fiub":
+            raise ValueError(f"X must hold numbers, got dtype {X.dtype}; convert it with "
+                             "np.asarray(X, dtype=float).")
         if y.shape != (X.shape[0],):
-            raise ValueError(
-                f"y must have shape ({X.shape[0]},), one label per row of X; got shape {y.shape}."
-            )
+            raise ValueError(f"y must have shape ({X.shape[0]},), one label per row of X "
+                             f"(X has shape {X.shape}); got shape {y.shape}.")
         if y.dtype.kind not in "iu":
-            raise ValueError(
-                f"labels must be integers, got dtype {y.dtype}; convert them with y.astype(int)."
-            )
+            raise ValueError(f"labels must be integers, got dtype {y.dtype}; convert them "
+                             "with y.astype(int).")
         low, high = y.min(), y.max()
         if low < 0 or high >= self.num_classes:
             bad = low if low < 0 else high
-            raise ValueError(
-                f"label {bad} is outside [0, {self.num_classes}); "
-                f"this model has {self.num_classes} classes."
-            )
+            where = int(np.flatnonzero(y == bad)[0])
+            raise ValueError(f"label {bad} (y[{where}]) is outside [0, {self.num_classes}): "
+                             f"this model has {self.num_classes} classes, numbered 0 to "
+                             f"{self.num_classes - 1}.")
         return X, y
 
     def softmax(self, scores):
@@ -66,7 +76,7 @@ class _baseNetwork:
         """
         shifted = scores - np.max(scores, axis=1, keepdims=True)
         prob = np.exp(shifted)
-        prob /= np.sum(prob, axis=1, keepdims=True)
+        prob /= prob.sum(axis=1, keepdims=True)
         return prob
 
     def cross_entropy_loss(self, x_pred, y):
@@ -76,11 +86,12 @@ class _baseNetwork:
         smallest normal float, so the loss stays finite.
         """
         picked = x_pred[np.arange(len(y)), y]
-        return float(-np.mean(np.log(np.maximum(picked, _TINY))))
+        # sum / N rather than np.mean: the same number, without np.mean's per-call overhead.
+        return float(-np.log(np.maximum(picked, _TINY)).sum() / len(y))
 
     def compute_accuracy(self, x_pred, y):
         """Fraction of rows whose largest entry is the label. x_pred: (N, C), y: (N,)."""
-        return float(np.mean(np.argmax(x_pred, axis=1) == y))
+        return float(np.count_nonzero(np.argmax(x_pred, axis=1) == y) / len(y))
 
     def sigmoid(self, X):
         """s(x) = 1 / (1 + exp(-x)), elementwise.

@@ -48,8 +48,8 @@ class SoftmaxRegression(_baseNetwork):
         if mode != 'train':
             return loss, accuracy
 
-        da = p.copy()                              # dloss/da = (p - onehot(y)) / N
-        da[np.arange(len(y)), y] -= 1.0
+        da = p                                     # dloss/da = (p - onehot(y)) / N, built
+        da[np.arange(len(y)), y] -= 1.0            # in p's array: p is not needed any more
         da /= len(y)
         dz = da * self.ReLU_dev(z)
         self.gradients['W1'] = X.T @ dz

@@ -47,22 +47,25 @@ class TwoLayerNet(_baseNetwork):
         X, y = self._check_batch(X, y)
         W1, b1, W2, b2 = (self.weights[k] for k in ('W1', 'b1', 'W2', 'b2'))
 
-        z1 = X @ W1 + b1
+        z1 = X @ W1
+        z1 += b1                                   # in place: no second (N, H) array
         a1 = self.sigmoid(z1)
-        z2 = a1 @ W2 + b2
+        z2 = a1 @ W2
+        z2 += b2
         p = self.softmax(z2)
         loss = self.cross_entropy_loss(p, y)
         accuracy = self.compute_accuracy(p, y)
         if mode != 'train':
             return loss, accuracy
 
-        dz2 = p.copy()                             # dloss/dz2 = (p - onehot(y)) / N
-        dz2[np.arange(len(y)), y] -= 1.0
+        dz2 = p                                    # dloss/dz2 = (p - onehot(y)) / N, built
+        dz2[np.arange(len(y)), y] -= 1.0           # in p's array: p is not needed any more
         dz2 /= len(y)
         dW2 = a1.T @ dz2
         db2 = dz2.sum(axis=0)
         da1 = dz2 @ W2.T
-        dz1 = da1 * (a1 * (1.0 - a1))              # sigmoid_dev(z1), reusing a1 = s(z1)
+        dz1 = a1 * (1.0 - a1)                      # sigmoid_dev(z1), reusing a1 = s(z1),
+        dz1 *= da1                                 # times da1 in place
         dW1 = X.T @ dz1
         db1 = dz1.sum(axis=0)
 

@@ -1,0 +1,245 @@
+"""What main.ipynb's cells call: the data check, the unit tests, training runs
+with a progress display, their learning curves, and hyper-parameter sweeps.
+
+A run is utils.train_model (the course's cell-5 routine) plus:
+  * a progress bar and one summary line per epoch (lab.progress); the
+    per-batch debug lines go to the run's train.log, not to the notebook;
+  * its learning curves, shown inline and saved in the run's folder.
+
+A sweep trains the same config for several values of one hyper-parameter,
+carries on past a run that diverges, and ends with one overlay figure
+(validation accuracy and loss per epoch, one line per value) and a table of
+final accuracies, both saved in the sweep's folder.
+"""
+import contextlib
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+import utils
+from lab.progress import Progress
+
+COURSE_TEST_MODULES = ('tests.test_loading', 'tests.test_activation', 'tests.test_loss',
+                       'tests.test_network', 'tests.test_training')
+
+
+# ---------------------------------------------------------------------------
+# Cells 1-3: the data and the unit tests
+# ---------------------------------------------------------------------------
+
+def check_data():
+    """Load the bundled MNIST (checksums verified) and return a short report.
+
+    Raises utils.MnistDataError, whose message says which file is wrong and
+    how to restore it (`git checkout -- data/` or `python data/download_mnist.py`).
+    """
+    train_X, _, val_X, _ = utils.load_mnist_trainval_arrays()
+    test_X, _ = utils.load_mnist_test_arrays()
+    return (f"MNIST is present and intact (checksums verified):\n{len(train_X):,} training, "
+            f"{len(val_X):,} validation and {len(test_X):,} test images.")
+
+
+def run_unit_tests(modules=COURSE_TEST_MODULES):
+    """Run unittest on the given modules in a fresh Python, from the repository root.
+
+    A separate process, so the tests see the code as it is on disk now (not
+    what this kernel imported earlier). Prints the test report (on success
+    without its line of dots); raises RuntimeError if any test fails.
+    """
+    env = dict(os.environ, OPENBLAS_NUM_THREADS='1', MPLBACKEND='Agg')
+    done = subprocess.run([sys.executable, '-m', 'unittest', *modules], cwd=utils.ROOT,
+                          env=env, capture_output=True, text=True)
+    report = done.stdout + done.stderr
+    if done.returncode == 0:
+        # The line of one dot per passing test says nothing the count does not.
+        report = re.sub(r'\A[.sx]+\n', '', report)
+    print(report, end='')
+    if done.returncode != 0:
+        raise RuntimeError(f"unit tests failed (exit code {done.returncode}): "
+                           "see the report above.")
+
+
+# ---------------------------------------------------------------------------
+# Training runs
+# ---------------------------------------------------------------------------
+
+def overrides(quick=False, epochs=None):
+    """The config overrides the notebook's parameters ask for: quick mode trains
+    every run for 1 epoch; `epochs` sets the number of epochs outright."""
+    if epochs is not None:
+        return {'epochs': int(epochs)}
+    return {'epochs': 1} if quick else {}
+
+
+@contextlib.contextmanager
+def _one_blas_thread():
+    # At these matrix sizes (a batch of 32-64 rows times 784x128 weights) BLAS
+    # threads cost more in hand-offs than they gain: one thread trains about
+    # twice as fast, and far faster still on a machine whose cores are busy.
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        yield
+        return
+    with threadpool_limits(1, user_api='blas'):
+        yield
+
+
+def run(config, name, runs_dir=None, seed=None, **config_overrides):
+    """Train one model with a progress display; return utils.train_model's RunResult.
+
+    config:  a YAML path (relative to the repository root or the current
+             folder) or a config dict. name: the run's folder name under runs_dir.
+    config_overrides: e.g. learning_rate=1.0, epochs=1.
+    A diverging run stops, says so, and is returned with result.diverged set.
+    """
+    config = _resolve(config)
+    epochs = utils.load_config(config, **config_overrides)['Train']['epochs']
+    progress = Progress(name, epochs)
+    # A diverging run is reported once, in words, below: not by numpy's overflow warnings.
+    try:
+        with _one_blas_thread(), np.errstate(over='ignore', invalid='ignore'):
+            result = utils.train_model(config, seed=seed, run_name=name, runs_dir=runs_dir,
+                                       callback=progress, **config_overrides)
+    except BaseException as err:
+        # Ctrl-C or an error: the bar says the run stopped rather than stay mid-way.
+        progress.finish(f"stopped by {type(err).__name__}")
+        raise
+    if result.diverged:
+        progress.finish('DIVERGED')
+        print(f"{result.diverged}\nsaved in {_shown(result.run_dir)}")
+    else:
+        progress.finish(f"test acc {result.test_acc:.4f}")
+        print(f"test accuracy {result.test_acc:.4f} (best-validation model, epoch "
+              f"{result.best_epoch + 1})\nsaved in {_shown(result.run_dir)}")
+    return result
+
+
+def plot(result):
+    """Show a run's learning curves and save them as PNGs in its folder."""
+    if not result.train_loss_history:
+        print(f"{result.run_dir.name}: no finished epoch to plot ({result.diverged}).")
+        return
+    utils.plot_curves(*result.histories, run_name=result.run_dir.name, out_dir=result.run_dir)
+
+
+def _resolve(config):
+    """A config path as given if it exists, else relative to the repository root."""
+    if isinstance(config, (str, Path)) and not Path(config).exists():
+        candidate = utils.ROOT / config
+        if candidate.exists():
+            return candidate
+    return config
+
+
+def _shown(path):
+    """A path relative to the current folder when it lies inside it."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+# ---------------------------------------------------------------------------
+# Sweeps
+# ---------------------------------------------------------------------------
+
+class Sweep:
+    """Runs of one config for several values of one hyper-parameter.
+
+    Sweep('configs/config_exp.yaml', 'learning_rate', epochs=1) collects runs
+    made by `sweep.run(value)` (one notebook cell each) in a folder
+    runs/sweep_learning_rate/ (or -2, -3 ... if taken); `summary()` then
+    shows and saves the overlay figure and the results table.
+    """
+
+    def __init__(self, config, parameter, runs_dir=None, seed=None, **config_overrides):
+        self.config = _resolve(config)
+        self.parameter = parameter
+        self.runs_dir = Path(runs_dir) if runs_dir is not None else utils.RUNS_DIR
+        self.seed = seed
+        self.config_overrides = config_overrides
+        self.folder = None
+        self.figure = None
+        self.results = []          # (value, RunResult), in the order run
+
+    def run(self, value):
+        """Train with parameter = value (a diverging run is recorded, not raised)."""
+        if self.folder is None:
+            self.folder = utils.new_run_dir(self.runs_dir, f"sweep_{self.parameter}")
+        settings = dict(self.config_overrides, **{self.parameter: value})
+        result = run(self.config, f"{self.parameter}_{value:g}", runs_dir=self.folder,
+                     seed=self.seed, **settings)
+        self.results.append((value, result))
+        return result
+
+    def table(self):
+        """Final train/validation accuracy and test accuracy per value, as text."""
+        header = f"{self.parameter:>14} | {'train acc':>9} | {'val acc':>9} | {'test acc':>9} | status"
+        rows = [header, '-' * len(header)]
+        for value, result in self.results:
+            train_acc = _last(result.train_acc_history)
+            valid_acc = _last(result.valid_acc_history)
+            test_acc = _figure(result.test_acc)
+            status = result.status
+            if result.diverged:
+                status += f" (epoch {len(result.train_loss_history) + 1})"
+            rows.append(f"{value:>14g} | {train_acc:>9} | {valid_acc:>9} | {test_acc:>9} | {status}")
+        return '\n'.join(rows)
+
+    def summary(self, show=True):
+        """Overlay figure and table: shown, and saved in the sweep's folder as
+        sweep_<parameter>.png (its path kept in self.figure) and results.txt / results.json."""
+        import matplotlib.pyplot as plt
+
+        if not self.results:
+            raise ValueError("this sweep has no runs yet: call sweep.run(value) first.")
+        # One panel above the other, so each keeps the page's full width in the PDF.
+        fig, (acc_ax, loss_ax) = plt.subplots(2, 1, figsize=(8, 7.5), sharex=True)
+        for value, result in self.results:
+            epochs = range(1, len(result.valid_acc_history) + 1)
+            label = f"{self.parameter} = {value:g}" + (" (diverged)" if result.diverged else "")
+            acc_ax.plot(epochs, result.valid_acc_history, marker='o', label=label)
+            loss_ax.plot(epochs, result.valid_loss_history, marker='o', label=label)
+        for ax, what in [(acc_ax, 'validation accuracy'), (loss_ax, 'validation loss')]:
+            ax.set_title(f"{what.capitalize()} per epoch, by {self.parameter}")
+            ax.set_ylabel(what)
+            ax.grid(alpha=0.3)
+            ax.legend(fontsize='small')
+        loss_ax.set_xlabel('epoch')
+        fig.tight_layout()
+        self.figure = self.folder / f"sweep_{self.parameter}.png"
+        fig.savefig(self.figure, dpi=100)
+        table = self.table()
+        (self.folder / 'results.txt').write_text(table + '\n')
+        records = [dict(result.summary(), value=value) for value, result in self.results]
+        (self.folder / 'results.json').write_text(json.dumps(records, indent=2) + '\n')
+        if show:
+            plt.show()
+            print(table)
+            print("(train, val: last epoch; test: the best-validation model)\n"
+                  f"saved in {_shown(self.folder)}")
+        else:
+            plt.close(fig)
+
+
+def sweep(config, parameter, values, show=True, **options):
+    """Run a whole sweep in one go (each value, then the summary); return the Sweep."""
+    runs = Sweep(config, parameter, **options)
+    for value in values:
+        runs.run(value)
+    runs.summary(show=show)
+    return runs
+
+
+def _last(history):
+    return _figure(history[-1] if history else None)
+
+
+def _figure(value):
+    return '-' if value is None else f"{value:.4f}"
