@@ -103,10 +103,11 @@ def explain_dead_classes(dead, num_classes=10):
     names = ', '.join(str(c) for c in dead)
     zero = (" (so a dead 0 still collects every image that no live class claims, and keeps "
             "some accuracy)") if 0 in dead else ""
-    column = dead[0] if len(dead) == 1 else 'c'
+    column, its = (dead[0], 'its') if len(dead) == 1 else ('c', 'their')
     return (f"Dead class{'es' if len(dead) > 1 else ''} {names}: the logit z = x.W1[:, {column}] is "
-            f"negative for every image, so a = ReLU(z) = 0 and ReLU'(z) = 0: its weights get "
-            f"zero gradient and training cannot bring it back. Such a class wins the softmax "
+            f"negative for every image, so a = ReLU(z) = 0 and ReLU'(z) = 0: {its} weights get "
+            f"zero gradient and training cannot bring {'it' if len(dead) == 1 else 'them'} back. "
+            f"Such a class wins the softmax "
             f"only in a tie where all {num_classes} outputs are 0, and argmax gives a tie to the "
             f"lowest digit{zero}. Which classes die depends on the shuffle order. The cause is "
             f"the ReLU that the course's model puts before the softmax; the code is not at fault.")
