@@ -29,7 +29,9 @@ FAST_COURSE_TESTS = ['tests.test_activation', 'tests.test_loss', 'tests.test_net
                      'tests.test_training']
 TRAINING_CELLS = {6: 'softmax', 8: 'twolayer', 10: 'learning_rate_1', 12: 'learning_rate_0.1',
                   14: 'learning_rate_0.01', 16: 'learning_rate_0.05', 18: 'reg_0.1',
-                  20: 'reg_0.01', 22: 'reg_0.001', 24: 'reg_0.0001', 26: 'reg_1', 28: 'tuned'}
+                  20: 'reg_0.01', 22: 'reg_0.001', 24: 'reg_0.0001', 26: 'reg_1', 28: 'best'}
+# Cell 29 also shows the tuned net's hidden units, confusion matrix and mistakes.
+EXTRA_FIGURES = {29: 3}
 TEX_REQUIRED = os.environ.get('HW1_REQUIRE_TEX') == '1'
 
 
@@ -118,7 +120,22 @@ class NotebooksTest(unittest.TestCase):
     def test_each_plot_cell_shows_loss_and_accuracy_figures(self):
         for number in [n + 1 for n in TRAINING_CELLS]:
             images = [o for o in self.cells[number].outputs if 'image/png' in o.get('data', {})]
-            self.assertEqual(len(images), 2, f"cell {number}")
+            self.assertEqual(len(images), 2 + EXTRA_FIGURES.get(number, 0), f"cell {number}")
+
+    def test_gradient_check_reports_every_parameter_ok(self):
+        cell = next(c for c in self.main.cells if 'gradcheck.report()' in c.source)
+        report = texts(cell, 'stream')
+        rows = [line.split() for line in report.splitlines()[1:] if line.strip()]
+        self.assertEqual([row[1] for row in rows], ['W1', 'b1', 'b2', 'W1', 'W2'])
+        for row in rows:
+            self.assertLess(float(row[2]), 1e-6, report)
+            self.assertEqual(row[3], 'ok')
+
+    def test_softmax_insight_shows_templates_and_per_class_accuracy(self):
+        cell = next(c for c in self.main.cells if 'show_softmax_templates' in c.source)
+        images = [o for o in cell.outputs if 'image/png' in o.get('data', {})]
+        self.assertEqual(len(images), 2)
+        self.assertRegex(texts(cell, 'stream'), r'^(No dead class|Dead class)')
 
     def test_each_sweep_ends_with_an_overlay_and_a_table(self):
         summaries = [c for c in self.main.cells if c.source.rstrip().endswith('.summary()')]
@@ -137,7 +154,9 @@ class NotebooksTest(unittest.TestCase):
         self.assertTrue((runs / 'twolayer' / 'twolayer_accuracy.png').is_file())
         self.assertTrue((runs / 'sweep_learning_rate' / 'sweep_learning_rate.png').is_file())
         self.assertTrue((runs / 'sweep_reg' / 'reg_1' / 'train.log').is_file())
-        self.assertTrue((runs / 'tuned' / 'results.json').is_file())
+        self.assertTrue((runs / 'best' / 'results.json').is_file())
+        self.assertTrue((runs / 'best' / 'confusion_matrix.png').is_file())
+        self.assertTrue((runs / 'softmax' / 'softmax_templates.png').is_file())
         self.assertEqual(list(self.repo.glob('*.png')), [])
 
     # -- collect_submission.ipynb ----------------------------------------------
@@ -161,8 +180,10 @@ class NotebooksTest(unittest.TestCase):
         listing = subprocess.run(['pdfimages', '-list', str(pdf)], capture_output=True,
                                  text=True, check=True).stdout.splitlines()[2:]
         images = [row for row in listing if row.split()[2] == 'image']   # not their masks
-        # two learning-curve figures per training run, one overlay per sweep
-        self.assertEqual(len(images), 2 * len(TRAINING_CELLS) + 2)
+        # two learning-curve figures per training run, one overlay per sweep, the softmax
+        # model's templates and per-class accuracy, and the tuned net's extra figures
+        expected = 2 * len(TRAINING_CELLS) + 2 + 2 + sum(EXTRA_FIGURES.values())
+        self.assertEqual(len(images), expected)
 
 
 if __name__ == '__main__':
