@@ -122,6 +122,12 @@ class NotebooksTest(unittest.TestCase):
             images = [o for o in self.cells[number].outputs if 'image/png' in o.get('data', {})]
             self.assertEqual(len(images), 2 + EXTRA_FIGURES.get(number, 0), f"cell {number}")
 
+    def test_no_cell_echoes_a_file_path(self):
+        echoed = [c.source.splitlines()[0] for c in self.main.cells if c.cell_type == 'code'
+                  for o in c.outputs if o.output_type == 'execute_result'
+                  and 'Path(' in o.data.get('text/plain', '')]
+        self.assertEqual(echoed, [])
+
     def test_gradient_check_reports_every_parameter_ok(self):
         cell = next(c for c in self.main.cells if 'gradcheck.report()' in c.source)
         report = texts(cell, 'stream')
