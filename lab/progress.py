@@ -12,6 +12,7 @@ shows two things:
 
 Everything is plain ASCII so that the LaTeX route to PDF renders it as is.
 """
+import html
 import sys
 import time
 
@@ -77,7 +78,7 @@ class Progress:
         """The bar as plain text (kept in the saved notebook and the PDF) and
         as HTML with a real progress element (what a live notebook shows)."""
         html = (f'<progress value="{self.done}" max="{self.epochs}" style="width:18em"></progress>'
-                f' <code>{_escape(text)}</code>')
+                f' <code>{html.escape(text)}</code>')
         return {'text/plain': text, 'text/html': html}
 
     # -- updates -------------------------------------------------------------
@@ -112,7 +113,3 @@ class Progress:
         padding = max(0, len(getattr(self, '_last', '')) - len(text))
         self.stream.write('\r' + text + ' ' * padding)
         self._last = text
-
-
-def _escape(text):
-    return text.replace('&', '&amp;').replace('<', '&lt;').replace('>', '&gt;')
