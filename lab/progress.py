@@ -77,9 +77,9 @@ class Progress:
     def _bundle(self, text):
         """The bar as plain text (kept in the saved notebook and the PDF) and
         as HTML with a real progress element (what a live notebook shows)."""
-        html = (f'<progress value="{self.done}" max="{self.epochs}" style="width:18em"></progress>'
-                f' <code>{html.escape(text)}</code>')
-        return {'text/plain': text, 'text/html': html}
+        markup = (f'<progress value="{self.done}" max="{self.epochs}" style="width:18em"></progress>'
+                  f' <code>{html.escape(text)}</code>')
+        return {'text/plain': text, 'text/html': markup}
 
     # -- updates -------------------------------------------------------------
 
