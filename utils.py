@@ -22,6 +22,7 @@ import os
 import random
 import time
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -193,6 +194,19 @@ def _images_as_floats(images):
     return np.divide(images.reshape(len(images), -1), 255.0, dtype=np.float64)
 
 
+def _split_as_floats(images):
+    """_images_as_floats for a whole split, half of the rows in each of two threads."""
+    # np.divide releases the GIL, so two cores convert (and first touch) the 300 MB at once.
+    flat = images.reshape(len(images), -1)
+    floats = np.empty(flat.shape, dtype=np.float64)
+    half = len(flat) // 2
+    with ThreadPoolExecutor(max_workers=1) as helper:
+        second = helper.submit(np.divide, flat[half:], 255.0, out=floats[half:])
+        np.divide(flat[:half], 255.0, out=floats[:half])
+        second.result()
+    return floats
+
+
 def _images_as_lists(images, rows_per_chunk=512):
     """uint8 (N, 28, 28) -> list of N lists of 784 Python floats k/255.
 
@@ -242,13 +256,13 @@ def load_mnist_trainval_arrays():
     val_X (12000, 784) float64, val_y (12000,) int64; pixels are k/255.
     """
     train_images, train_y, val_images, val_y = _trainval_bytes()
-    return _images_as_floats(train_images), train_y, _images_as_floats(val_images), val_y
+    return _split_as_floats(train_images), train_y, _split_as_floats(val_images), val_y
 
 
 def load_mnist_test_arrays():
     """The 10,000 test images: X (10000, 784) float64, y (10000,) int64."""
     images, y = _test_bytes()
-    return _images_as_floats(images), y
+    return _split_as_floats(images), y
 
 
 def load_mnist_trainval():

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 import utils
+from lab.figures import in_notebook, show_png, show_saved
 from lab.progress import Progress
 
 COURSE_TEST_MODULES = ('tests.test_loading', 'tests.test_activation', 'tests.test_loss',
@@ -125,7 +126,12 @@ def plot(result):
     if not result.train_loss_history:
         print(f"{result.run_dir.name}: no finished epoch to plot ({result.diverged}).")
         return
-    utils.plot_curves(*result.histories, run_name=result.run_dir.name, out_dir=result.run_dir)
+    name, notebook = result.run_dir.name, in_notebook()
+    utils.plot_curves(*result.histories, run_name=name, save_only=notebook,
+                      out_dir=result.run_dir)
+    if notebook:
+        for suffix in ('loss', 'accuracy'):
+            show_png(result.run_dir / f"{name}_{suffix}.png")
 
 
 def _resolve(config):
@@ -220,7 +226,7 @@ class Sweep:
         records = [dict(result.summary(), value=value) for value, result in self.results]
         (self.folder / 'results.json').write_text(json.dumps(records, indent=2) + '\n')
         if show:
-            plt.show()
+            show_saved(fig, self.figure)
             print(table)
             print("(train, val: last epoch; test: the best-validation model)\n"
                   f"saved in {_shown(self.folder)}")

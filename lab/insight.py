@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lab.figures import show_saved
 from models import SoftmaxRegression, TwoLayerNet
 
 SIDE = 28    # MNIST images are 28 x 28 pixels, flattened row by row
@@ -129,11 +130,10 @@ def _finish(fig, out_dir, name, show):
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.png"
     fig.savefig(path, dpi=100, bbox_inches='tight')
-    plt = _pyplot()
     if show:
-        plt.show()
+        show_saved(fig, path)
     else:
-        plt.close(fig)
+        _pyplot().close(fig)
     return path
 
 

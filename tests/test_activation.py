@@ -5,6 +5,7 @@ functions must stay finite and silent (no overflow/invalid warnings) for
 inputs in the thousands.
 """
 import contextlib
+import decimal
 import math
 import unittest
 import warnings
@@ -47,6 +48,18 @@ class TestSigmoid(unittest.TestCase):
         self.assertTrue(np.all(np.isfinite(out)))
         np.testing.assert_allclose(out[:, 0], 0.0, atol=1e-300)
         np.testing.assert_allclose(out[:, 1], 1.0, rtol=0, atol=1e-15)
+
+    def test_sigmoid_of_1e4_is_exactly_0_and_1_without_any_warning(self):
+        with no_numeric_warnings():
+            out = self.net.sigmoid(np.array([-1e4, -750.0, 750.0, 1e4]))
+        np.testing.assert_array_equal(out, [0.0, 0.0, 1.0, 1.0])
+
+    def test_sigmoid_matches_the_logistic_function_to_1e15_relative(self):
+        # Reference: 1 / (1 + e^-x) with 40 significant digits, from the decimal module.
+        grid = np.linspace(-700.0, 40.0, 2961)         # every 0.25: all values are normal floats
+        context = decimal.Context(prec=40)
+        exact = [float(context.divide(1, 1 + context.exp(-decimal.Decimal(x)))) for x in grid]
+        np.testing.assert_allclose(self.net.sigmoid(grid), exact, rtol=1e-15, atol=0)
 
     def test_sigmoid_does_not_modify_its_input(self):
         x = np.array([[-1.0, 0.0, 2.0]])
