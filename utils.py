@@ -271,18 +271,15 @@ def load_mnist_trainval():
     Returns train_data, train_label, val_data, val_label: each image a list of
     784 floats, each label an int; first 48,000 images train, last 12,000 validation.
     """
-    images = _mnist_bytes('train-images-idx3-ubyte')
-    labels = _mnist_bytes('train-labels-idx1-ubyte').tolist()
-    data = _images_as_lists(images)
-    cut = _split_point(len(data))
-    return data[:cut], labels[:cut], data[cut:], labels[cut:]
+    train_images, train_y, val_images, val_y = _trainval_bytes()
+    return (_images_as_lists(train_images), train_y.tolist(),
+            _images_as_lists(val_images), val_y.tolist())
 
 
 def load_mnist_test():
     """The 10,000 test images as lists of 784 floats, and their int labels."""
-    images = _mnist_bytes('t10k-images-idx3-ubyte')
-    labels = _mnist_bytes('t10k-labels-idx1-ubyte').tolist()
-    return _images_as_lists(images), labels
+    images, y = _test_bytes()
+    return _images_as_lists(images), y.tolist()
 
 
 def _csv_values(path, row_number, fields):
@@ -395,6 +392,17 @@ def _ragged_row(data):
     return ''
 
 
+def _non_finite_input(where, X):
+    """ValueError describing the NaN or inf entries of X, or None if X is finite."""
+    bad = ~np.isfinite(np.asarray(X, dtype=np.float64))
+    if not bad.any():
+        return None
+    row, column = np.argwhere(bad)[0]
+    return ValueError(f"{where}: X holds {int(bad.sum())} NaN or infinite values (the first at "
+                      f"row {row}, column {column}), so no loss can be computed from it. "
+                      "Clean or re-load the data.")
+
+
 def _dataset_arrays(data, label):
     """data as a float64 (N, D) array and label as an int (N,) array, or a
     ValueError saying what is wrong. Checked once per dataset, here at the
@@ -409,11 +417,9 @@ def _dataset_arrays(data, label):
     with np.errstate(over='ignore', invalid='ignore'):
         suspicious = not math.isfinite(X.sum())     # one pass, no temporary array
     if suspicious:
-        bad = ~np.isfinite(X)
-        if bad.any():
-            row, column = np.argwhere(bad)[0]
-            raise ValueError(f"data holds {int(bad.sum())} NaN or infinite values (the first "
-                             f"in row {row}, column {column}).")
+        error = _non_finite_input('data', X)        # a sum of huge finite values can overflow
+        if error is not None:
+            raise error
     y = np.asarray(label)
     if y.shape != (len(X),):
         raise ValueError(f"label must hold one label per row of data: data has {len(X)} rows, "
@@ -456,17 +462,6 @@ def _check_batch_count(data, label):
                          "they must pair up one to one.")
     if n_data == 0:
         raise ValueError("got no batches: the data is empty.")
-
-
-def _non_finite_input(where, X):
-    """ValueError describing the NaN or inf entries of X, or None if X is finite."""
-    bad = ~np.isfinite(np.asarray(X, dtype=np.float64))
-    if not bad.any():
-        return None
-    row, column = np.argwhere(bad)[0]
-    return ValueError(f"{where}: X holds {int(bad.sum())} NaN or infinite values (the first at "
-                      f"row {row}, column {column}), so the loss cannot be computed. "
-                      "Clean or re-load the data.")
 
 
 # Overflow inside a diverging run is expected and is reported as
@@ -560,25 +555,26 @@ def evaluate(batched_test_data, batched_test_label, model, debug=True, log_file=
 
 MODELS = {'SoftmaxRegression': SoftmaxRegression, 'TwoLayerNet': TwoLayerNet}
 
-# section -> key -> (type, lowest allowed value, whether the lowest is excluded)
+# section -> key -> (type, lowest allowed value, whether the lowest is excluded,
+#                    highest allowed value)
 CONFIG_KEYS = {
     'Train': {
-        'batch_size': (int, 1, False),
-        'learning_rate': (float, 0.0, True),
-        'reg': (float, 0.0, False),
-        'epochs': (int, 1, False),
-        'momentum': (float, 0.0, False),
-        'debug': (bool, None, False),
-        'lr_decay': (float, 0.0, True),
+        'batch_size': (int, 1, False, None),
+        'learning_rate': (float, 0.0, True, None),
+        'reg': (float, 0.0, False, None),
+        'epochs': (int, 1, False, None),
+        'momentum': (float, 0.0, False, None),
+        'debug': (bool, None, False, None),
+        'lr_decay': (float, 0.0, True, 1.0),
     },
     'Model': {
-        'type': (str, None, False),
-        'hidden_size': (int, 1, False),
+        'type': (str, None, False, None),
+        'hidden_size': (int, 1, False, None),
     },
 }
-OPTIONAL_KEYS = {'momentum', 'debug', 'hidden_size', 'lr_decay'}
-# lr_decay is ours, not the course's: epoch e trains with learning_rate * lr_decay**e.
-# Its default 1.0 leaves the learning rate exactly as the course has it.
+# The optional keys and their values when left out. lr_decay is ours, not the
+# course's: epoch e trains with learning_rate * lr_decay**e (1.0 leaves the
+# rate exactly as the course has it; 0.9 shrinks it by 10% per epoch).
 DEFAULTS = {'momentum': 0.9, 'debug': True, 'hidden_size': 128, 'lr_decay': 1.0}
 
 
@@ -596,7 +592,7 @@ def _unknown_key_message(where, key, known):
     return f"{where}: unknown key {key!r}.{hint}"
 
 
-def _coerce(source, key, value, kind, low, exclusive):
+def _coerce(source, key, value, kind, low, exclusive, high):
     """Check one value's type and range; accept a numeric string for a float
     (PyYAML reads 1e-1 as the string '1e-1')."""
     name = f"{source}: {key}"
@@ -634,6 +630,8 @@ def _coerce(source, key, value, kind, low, exclusive):
     if low is not None and (value < low or (exclusive and value == low)):
         bound = f"greater than {low}" if exclusive else f"at least {low}"
         raise ConfigError(f"{name} must be {bound}, got {value!r}.")
+    if high is not None and value > high:
+        raise ConfigError(f"{name} must be at most {high}, got {value!r}.")
     return value
 
 
@@ -691,19 +689,15 @@ def load_config(config, **overrides):
             if key not in keys:
                 raise ConfigError(_unknown_key_message(f"{source}, section {section}", key, keys))
         checked[section] = {}
-        for key, (kind, low, exclusive) in keys.items():
+        for key, (kind, low, exclusive, high) in keys.items():
             if key not in given:
-                if key in OPTIONAL_KEYS:
+                if key in DEFAULTS:
                     checked[section][key] = DEFAULTS[key]
                     continue
                 raise ConfigError(f"{source}: section {section} lacks the key {key!r}.")
             origin = 'override' if key in overrides else source
-            checked[section][key] = _coerce(origin, key, given[key], kind, low, exclusive)
+            checked[section][key] = _coerce(origin, key, given[key], kind, low, exclusive, high)
 
-    if checked['Train']['lr_decay'] > 1.0:
-        raise ConfigError(f"{source}: lr_decay must be at most 1.0 (1.0 keeps the learning rate "
-                          f"constant, 0.9 shrinks it by 10% per epoch), got "
-                          f"{checked['Train']['lr_decay']!r}.")
     model_type = checked['Model']['type']
     if model_type not in MODELS:
         close = difflib.get_close_matches(model_type, MODELS, n=1)
