@@ -19,10 +19,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
-
 import utils
-from lab.figures import in_notebook, show_png, show_saved
+from lab.figures import in_kernel, show_png, show_saved
 from lab.progress import Progress
 
 COURSE_TEST_MODULES = ('tests.test_loading', 'tests.test_activation', 'tests.test_loss',
@@ -39,10 +37,12 @@ def check_data():
     Raises utils.MnistDataError, whose message says which file is wrong and
     how to restore it (`git checkout -- data/` or `python data/download_mnist.py`).
     """
-    train_X, _, val_X, _ = utils.load_mnist_trainval_arrays()
-    test_X, _ = utils.load_mnist_test_arrays()
-    return (f"MNIST is present and intact (checksums verified):\n{len(train_X):,} training, "
-            f"{len(val_X):,} validation and {len(test_X):,} test images.")
+    # The verified bytes are all a check needs (and what train_model uses):
+    # converting them to float arrays here would only cost time and memory.
+    train_images, _, val_images, _ = utils._trainval_bytes()
+    test_images, _ = utils._test_bytes()
+    return (f"MNIST is present and intact (checksums verified):\n{len(train_images):,} "
+            f"training, {len(val_images):,} validation and {len(test_images):,} test images.")
 
 
 def run_unit_tests(modules=COURSE_TEST_MODULES):
@@ -99,14 +99,12 @@ def run(config, name, runs_dir=None, seed=None, **config_overrides):
     config_overrides: e.g. learning_rate=1.0, epochs=1.
     A diverging run stops, says so, and is returned with result.diverged set.
     """
-    config = _resolve(config)
-    epochs = utils.load_config(config, **config_overrides)['Train']['epochs']
-    progress = Progress(name, epochs)
-    # A diverging run is reported once, in words, below: not by numpy's overflow warnings.
+    config = utils.load_config(_resolve(config), **config_overrides)
+    progress = Progress(name, config['Train']['epochs'])
     try:
-        with _one_blas_thread(), np.errstate(over='ignore', invalid='ignore'):
+        with _one_blas_thread():
             result = utils.train_model(config, seed=seed, run_name=name, runs_dir=runs_dir,
-                                       callback=progress, **config_overrides)
+                                       callback=progress)
     except BaseException as err:
         # Ctrl-C or an error: the bar says the run stopped rather than stay mid-way.
         progress.finish(f"stopped by {type(err).__name__}")
@@ -126,7 +124,7 @@ def plot(result):
     if not result.train_loss_history:
         print(f"{result.run_dir.name}: no finished epoch to plot ({result.diverged}).")
         return
-    name, notebook = result.run_dir.name, in_notebook()
+    name, notebook = result.run_dir.name, in_kernel()
     utils.plot_curves(*result.histories, run_name=name, save_only=notebook,
                       out_dir=result.run_dir)
     if notebook:

@@ -8,13 +8,15 @@ notebook, figures are shown the usual way, in a window.
 from pathlib import Path
 
 
-def in_notebook():
-    """True inside an IPython kernel or shell (Jupyter, Colab, papermill)."""
+def in_kernel():
+    """True inside a Jupyter/Colab kernel, where inline images and display
+    handles work (not in a terminal IPython shell)."""
     try:
         from IPython import get_ipython
     except ImportError:
         return False
-    return get_ipython() is not None
+    shell = get_ipython()
+    return shell is not None and getattr(shell, 'kernel', None) is not None
 
 
 def show_png(path):
@@ -26,7 +28,7 @@ def show_png(path):
 def show_saved(fig, path):
     """Show fig, already saved to the PNG file path, and close it."""
     import matplotlib.pyplot as plt
-    if not in_notebook():
+    if not in_kernel():
         plt.show()
         return
     plt.close(fig)

@@ -16,17 +16,9 @@ import html
 import sys
 import time
 
+from lab.figures import in_kernel
+
 BAR_WIDTH = 20
-
-
-def in_kernel():
-    """True inside a Jupyter/Colab kernel (where display handles can be updated)."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return False
-    shell = get_ipython()
-    return shell is not None and getattr(shell, 'kernel', None) is not None
 
 
 def bar(done, total, width=BAR_WIDTH):
@@ -58,6 +50,7 @@ class Progress:
         self.started = time.perf_counter()
         self.stream = stream
         self.handle = None
+        self._last = ''
         if stream is None and in_kernel():
             from IPython.display import display
             self.handle = display(self._bundle(self.status('starting')), raw=True,
@@ -110,6 +103,6 @@ class Progress:
         self.stream.flush()
 
     def _write_bar(self, text):
-        padding = max(0, len(getattr(self, '_last', '')) - len(text))
+        padding = max(0, len(self._last) - len(text))
         self.stream.write('\r' + text + ' ' * padding)
         self._last = text

@@ -106,8 +106,9 @@ def archive_contents(path):
 # ---------------------------------------------------------------------------
 
 def has_outputs(notebook):
-    """True if any code cell of the notebook file holds an output."""
-    nb = nbformat.read(str(notebook), as_version=4)
+    """True if any code cell of the notebook (a file, or one already read) holds an output."""
+    nb = notebook if isinstance(notebook, nbformat.NotebookNode) else nbformat.read(
+        str(notebook), as_version=4)
     return any(cell.get('outputs') for cell in nb.cells if cell.cell_type == 'code')
 
 
@@ -180,13 +181,14 @@ def export_pdf(notebook=None, root='.', out_dir=None):
               f"and XeLaTeX. Install them with\n    sudo {TEX_INSTALL}\n"
               "(in Colab: run the install cell above), then run this cell again.")
         return None
-    if not has_outputs(notebook):
+    nb = nbformat.read(str(notebook), as_version=4)
+    if not has_outputs(nb):
         print(f"Note: {notebook} holds no outputs, so the PDF will show no results or plots. "
               "Run main.ipynb and save it first.")
     pdf = out_dir / (notebook.stem + '.pdf')
     with tempfile.TemporaryDirectory() as scratch:
         tidy = Path(scratch) / notebook.name
-        nbformat.write(coalesce_streams(nbformat.read(str(notebook), as_version=4)), str(tidy))
+        nbformat.write(coalesce_streams(nb), str(tidy))
         # --no-prompt: the cells carry their handout numbers; execution counts would confuse.
         command = [sys.executable, '-m', 'nbconvert', '--to', 'pdf', '--no-prompt', str(tidy),
                    '--output-dir', str(out_dir.resolve()), '--output', notebook.stem]
