@@ -46,13 +46,14 @@ for _var in ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS'):
     os.environ[_var] = str(ARGS.threads)
 
 import datetime  # noqa: E402
+import functools  # noqa: E402
 import gc  # noqa: E402
 import platform  # noqa: E402
 import random  # noqa: E402
-import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import time  # noqa: E402
 from contextlib import nullcontext  # noqa: E402
+from statistics import median  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -77,7 +78,8 @@ if ARGS.no_torch:
 BATCH_SIZES = (32, 64, 128)
 HIDDEN = 128
 LEARNING_RATE, REG = 0.1, 1e-3
-MODELS = {'softmax': SoftmaxRegression, 'two-layer': TwoLayerNet}
+MODELS = {'softmax': SoftmaxRegression,
+          'two-layer': functools.partial(TwoLayerNet, hidden_size=HIDDEN)}
 
 
 # ---------------------------------------------------------------------------
@@ -97,10 +99,6 @@ def wall_and_cpu(fn):
     wall, cpu = time.perf_counter(), time.process_time()
     fn()
     return time.perf_counter() - wall, time.process_time() - cpu
-
-
-def median(values):
-    return statistics.median(values)
 
 
 def blas_threads(n):
@@ -137,7 +135,7 @@ def batch_order(n, batch_size, fraction):
 def numpy_epoch(kind, images, y, order):
     """(wall, CPU) seconds of utils.train over the batches, on a freshly initialised model,
     with the batches gathered from uint8 images as utils.train_model does."""
-    model = MODELS[kind]() if kind == 'softmax' else TwoLayerNet(hidden_size=HIDDEN)
+    model = MODELS[kind]()
     optimizer = SGD(learning_rate=LEARNING_RATE, reg=REG)
     batches_X, batches_y = utils._PixelBatches(images, order), utils._Gathered(y, order)
     elapsed = wall_and_cpu(lambda: utils.train(0, batches_X, batches_y, model, optimizer,
@@ -333,8 +331,7 @@ def main():
                             wall = numpy_epoch(kind, train_images, train_y, order)[0][0]
                         row['threads2'].append(wall * scale)
                     if torch:
-                        init = (MODELS[kind]() if kind == 'softmax'
-                                else TwoLayerNet(hidden_size=HIDDEN)).weights
+                        init = MODELS[kind]().weights
                         for dtype, key in ((torch.float64, 'torch64'), (torch.float32, 'torch32')):
                             wall, final = torch_epoch(kind, train_X, train_y, order, dtype, init)
                             row[key].append(wall * scale)

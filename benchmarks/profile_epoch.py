@@ -92,9 +92,8 @@ def main():
     make = TwoLayerNet if args.model == 'two-layer' else SoftmaxRegression
     step = two_layer_batch if args.model == 'two-layer' else softmax_batch
 
-    images = utils._mnist_bytes('train-images-idx3-ubyte')
-    labels = utils._mnist_bytes('train-labels-idx1-ubyte').astype(np.int64)
-    order = utils._batch_order(48000, args.batch_size, shuffle=True)
+    images, labels, _, _ = utils._trainval_bytes()
+    order = utils._batch_order(len(images), args.batch_size, shuffle=True)
     batches = utils._PixelBatches(images, order)
     label_batches = utils._Gathered(labels, order)
 

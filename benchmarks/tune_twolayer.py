@@ -38,15 +38,11 @@ def validation_only(candidate, seed=0):
     """Train with the overrides; return (validation accuracies per epoch,
     last training accuracy, seconds)."""
     overrides = parse(candidate)
-    accs, train_accs = [], []
     with tempfile.TemporaryDirectory() as runs:
         # The run ends with a test evaluation inside train_model; its figure is
         # deliberately not read here, so it cannot steer the choice.
-        result = utils.train_model(BASE, seed=seed, runs_dir=runs, debug=False,
-                                   callback=lambda e: (accs.append(e['valid_acc']),
-                                                       train_accs.append(e['train_acc'])),
-                                   **overrides)
-    return accs, train_accs[-1], result.seconds
+        result = utils.train_model(BASE, seed=seed, runs_dir=runs, debug=False, **overrides)
+    return result.valid_acc_history, result.train_acc_history[-1], result.seconds
 
 
 def main(candidates, seed=0):
