@@ -4,27 +4,14 @@ Expected values are worked out by hand (e.g. sigmoid(ln 3) = 3/4), and the
 functions must stay finite and silent (no overflow/invalid warnings) for
 inputs in the thousands.
 """
-import contextlib
 import decimal
 import math
 import unittest
-import warnings
 
 import numpy as np
 
 from models._base_network import _baseNetwork
-
-
-@contextlib.contextmanager
-def no_numeric_warnings():
-    """Turn any warning, and any numpy overflow/divide/invalid event, into an error.
-
-    Underflow (exp(-1000) -> 0) is legitimate and stays ignored.
-    """
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
-            yield
+from tests.numerics import no_numeric_warnings
 
 
 class TestSigmoid(unittest.TestCase):

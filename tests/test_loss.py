@@ -4,23 +4,13 @@ All expected values are computed by hand: softmax([0, ln 2]) = [1/3, 2/3],
 cross-entropy is the batch mean of -log p[i, y_i], and accuracy is the fraction
 of rows whose argmax equals the label.
 """
-import contextlib
 import math
 import unittest
-import warnings
 
 import numpy as np
 
 from models._base_network import _baseNetwork
-
-
-@contextlib.contextmanager
-def no_numeric_warnings():
-    """Turn any warning, and any numpy overflow/divide/invalid event, into an error."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
-            yield
+from tests.numerics import no_numeric_warnings
 
 
 class TestSoftmax(unittest.TestCase):

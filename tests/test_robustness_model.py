@@ -10,6 +10,7 @@ import numpy as np
 import utils
 from models import SoftmaxRegression, TwoLayerNet
 from optimizer import SGD
+from tests.numerics import no_numeric_warnings
 
 MODELS = (SoftmaxRegression, TwoLayerNet)
 
@@ -132,10 +133,7 @@ class TestBatchingChecksTheDataOnce(unittest.TestCase):
 class TestExtremeValues(unittest.TestCase):
     def setUp(self):
         self.net = TwoLayerNet()
-        catcher = warnings.catch_warnings()
-        catcher.__enter__()
-        self.addCleanup(catcher.__exit__, None, None, None)
-        warnings.simplefilter('error')          # any numpy warning fails the test
+        self.enterContext(no_numeric_warnings())    # any numpy warning fails the test
 
     def test_softmax_of_scores_1e4_is_finite_and_sums_to_one(self):
         scores = np.array([[1e4, -1e4, 0.0], [-1e4, -1e4, -1e4], [1e4, 1e4, -1e4]])

@@ -229,6 +229,7 @@ class TestTrainAndEvaluate(unittest.TestCase):
         with captured_stdout() as out:
             utils.evaluate(data, labels, ScriptedModel([(0.5, 1.0)] * 25, []), debug=True, log_file=log)
         self.assertEqual(out.getvalue(), "")
+        self.assertGreaterEqual(len(log.getvalue().splitlines()), 3)   # batches 0, 10, 20 + total
 
     def test_evaluate_without_debug_writes_nothing(self):
         data, labels = synthetic_batches([3] * 25)
