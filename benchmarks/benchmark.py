@@ -61,6 +61,7 @@ import numpy as np  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 import utils  # noqa: E402
+from lab import runs  # noqa: E402
 from models import SoftmaxRegression, TwoLayerNet  # noqa: E402
 from optimizer import SGD  # noqa: E402
 
@@ -112,8 +113,7 @@ def blas_threads(n):
 
 def time_loading(loaders):
     """(wall, CPU) seconds to run the loaders one after the other, from an empty cache."""
-    utils._raw_cache.clear()
-    gc.collect()
+        gc.collect()
     results = []
     elapsed = wall_and_cpu(lambda: results.extend(load() for load in loaders))
     del results
@@ -128,7 +128,7 @@ def time_loading(loaders):
 def batch_order(n, batch_size, fraction):
     """The shuffled batches of one epoch (seeded), cut to the first fraction of them."""
     random.seed(0)
-    order = utils._batch_order(n, batch_size, shuffle=True)
+    order = runs.batch_order(n, batch_size, shuffle=True)
     return order[:max(1, round(len(order) * fraction))]
 
 
@@ -137,7 +137,7 @@ def numpy_epoch(kind, images, y, order):
     with the batches gathered from uint8 images as utils.train_model does."""
     model = MODELS[kind]()
     optimizer = SGD(learning_rate=LEARNING_RATE, reg=REG)
-    batches_X, batches_y = utils._PixelBatches(images, order), utils._Gathered(y, order)
+    batches_X, batches_y = runs.PixelBatches(images, order), runs.Gathered(y, order)
     elapsed = wall_and_cpu(lambda: utils.train(0, batches_X, batches_y, model, optimizer,
                                                debug=False))
     return elapsed, model
@@ -220,10 +220,10 @@ def torch_epoch(kind, X, y, order, dtype, init):
 RSS_CHILD = """
 import json, resource, sys, tempfile, time
 sys.path.insert(0, sys.argv[1])
-import utils
+from lab.runs import train_model
 start = time.perf_counter()
-with tempfile.TemporaryDirectory() as runs:
-    result = utils.train_model(sys.argv[2], seed=0, runs_dir=runs, epochs=int(sys.argv[3]))
+with tempfile.TemporaryDirectory() as folder:
+    result = train_model(sys.argv[2], seed=0, runs_dir=folder, epochs=int(sys.argv[3]))
 seconds = time.perf_counter() - start
 try:  # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent across fork + exec.
     status = dict(line.split(':', 1) for line in open('/proc/self/status'))
@@ -304,8 +304,8 @@ def main():
         loads['lists'].append(time_loading([utils.load_mnist_trainval, utils.load_mnist_test]))
         loads['arrays'].append(time_loading([utils.load_mnist_trainval_arrays,
                                              utils.load_mnist_test_arrays]))
-    train_images, train_y, val_images, val_y = utils._trainval_bytes()
-    train_X = utils._images_as_floats(train_images)     # for PyTorch
+    train_images, train_y, val_images, val_y = utils.load_mnist_trainval_bytes()
+    train_X = np.divide(train_images, 255.0, dtype=np.float64)     # for PyTorch
 
     # Epochs. Each repeat measures all variants back to back, so they share the machine's load.
     rows, agreement = {}, {}
@@ -341,14 +341,14 @@ def main():
                                     for k in final)
 
         # Evaluating the validation split, batches of 64 as in the default config.
-        val_order = utils._batch_order(len(val_images), 64, shuffle=False)
+        val_order = runs.batch_order(len(val_images), 64, shuffle=False)
         evals = {kind: [] for kind in MODELS}
         for _ in range(repeats):
             for kind in MODELS:
                 model = MODELS[kind]()
                 evals[kind].append(wall_and_cpu(lambda: utils.evaluate(
-                    utils._PixelBatches(val_images, val_order),
-                    utils._Gathered(val_y, val_order), model, debug=False)))
+                    runs.PixelBatches(val_images, val_order),
+                    runs.Gathered(val_y, val_order), model, debug=False)))
 
     def paired(row, a, b):
         """Median of the per-repeat ratios a/b (repeats where both were measured)."""

@@ -22,6 +22,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import utils  # noqa: E402
+from lab import runs  # noqa: E402
 from models import SoftmaxRegression, TwoLayerNet  # noqa: E402
 from optimizer import SGD  # noqa: E402
 
@@ -92,10 +93,10 @@ def main():
     make = TwoLayerNet if args.model == 'two-layer' else SoftmaxRegression
     step = two_layer_batch if args.model == 'two-layer' else softmax_batch
 
-    images, labels, _, _ = utils._trainval_bytes()
-    order = utils._batch_order(len(images), args.batch_size, shuffle=True)
-    batches = utils._PixelBatches(images, order)
-    label_batches = utils._Gathered(labels, order)
+    images, labels, _, _ = utils.load_mnist_trainval_bytes()
+    order = runs.batch_order(len(images), args.batch_size, shuffle=True)
+    batches = runs.PixelBatches(images, order)
+    label_batches = runs.Gathered(labels, order)
 
     model, optimizer, clock = make(), SGD(learning_rate=0.1, reg=1e-3), Clock()
     start = time.perf_counter()

@@ -20,6 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import utils  # noqa: E402
+from lab import runs  # noqa: E402
 from models import SoftmaxRegression, TwoLayerNet  # noqa: E402
 from models._base_network import _baseNetwork  # noqa: E402
 from optimizer import SGD  # noqa: E402
@@ -28,11 +29,12 @@ from optimizer import SGD  # noqa: E402
 def one_epoch(train_X, train_y, model_class=TwoLayerNet, learning_rate=0.1):
     """Seconds for one training epoch, and the finished model."""
     random.seed(0)
-    order = utils._batch_order(len(train_X), 64, shuffle=True)
+    order = runs.batch_order(len(train_X), 64, shuffle=True)
     model, optimizer = model_class(), SGD(learning_rate=learning_rate, reg=0.001)
     started = time.perf_counter()
-    utils.train(0, utils._Gathered(train_X, order), utils._Gathered(train_y, order),
-                model, optimizer, debug=False)
+    utils.train(0, runs.Gathered(train_X, order), runs.Gathered(train_y, order),
+                model, optimizer, debug=False,
+                batch_hook=runs.watch_divergence(model, optimizer))
     return time.perf_counter() - started, model
 
 
@@ -72,7 +74,7 @@ def survey(train_X, train_y, val_X, val_y):
                 seconds, model = one_epoch(train_X, train_y, model_class, learning_rate)
                 _, accuracy = utils.evaluate(*val, model, debug=False)
                 outcome = f"finished, validation accuracy {accuracy:.3f}"
-            except utils.TrainingDiverged as err:
+            except runs.TrainingDiverged as err:
                 outcome = f"diverged at batch {err.batch} (loss {err.loss:.3g})"
             print(f"{model_class.__name__:17} lr {learning_rate:<7g} {outcome}")
 

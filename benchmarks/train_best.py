@@ -11,9 +11,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-import utils  # noqa: E402
+from lab import ROOT, runs  # noqa: E402
 
-BEST = Path(utils.ROOT) / 'configs' / 'config_best.yaml'
+BEST = ROOT / 'configs' / 'config_best.yaml'
 SEED = 0     # the seed config_best.yaml's header documents
 
 
@@ -23,7 +23,7 @@ def main():
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
     cpu_before = time.process_time()
-    result = utils.train_model(BEST, seed=args.seed)
+    result = runs.train_model(BEST, seed=args.seed)
     cpu = time.process_time() - cpu_before
     print(f"config: {BEST.name}, seed {args.seed}, run folder {result.run_dir}")
     print(f"best validation accuracy {result.valid_acc_history[result.best_epoch]:.4f} "

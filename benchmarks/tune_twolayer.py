@@ -18,9 +18,9 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-import utils  # noqa: E402
+from lab import ROOT, runs  # noqa: E402
 
-BASE = Path(utils.ROOT) / 'configs' / 'config_twolayer.yaml'
+BASE = ROOT / 'configs' / 'config_twolayer.yaml'
 
 
 def parse(candidate):
@@ -38,10 +38,10 @@ def validation_only(candidate, seed=0):
     """Train with the overrides; return (validation accuracies per epoch,
     last training accuracy, seconds)."""
     overrides = parse(candidate)
-    with tempfile.TemporaryDirectory() as runs:
+    with tempfile.TemporaryDirectory() as folder:
         # The run ends with a test evaluation inside train_model; its figure is
         # deliberately not read here, so it cannot steer the choice.
-        result = utils.train_model(BASE, seed=seed, runs_dir=runs, debug=False, **overrides)
+        result = runs.train_model(BASE, seed=seed, runs_dir=folder, debug=False, **overrides)
     return result.valid_acc_history, result.train_acc_history[-1], result.seconds
 
 

@@ -1,7 +1,7 @@
 """What main.ipynb's cells call: the data check, the unit tests, training runs
 with a progress display, their learning curves, and hyper-parameter sweeps.
 
-A run is utils.train_model (the course's cell-5 routine) plus:
+A run is lab.runs.train_model (the course's cell-5 routine) plus:
   * a progress bar and one summary line per epoch (lab.progress); the
     per-batch debug lines go to the run's train.log, not to the notebook;
   * its learning curves, shown inline and saved in the run's folder.
@@ -20,8 +20,11 @@ import sys
 from pathlib import Path
 
 import utils
+from lab import ROOT, data
+from lab.config import load_config
 from lab.figures import in_kernel, show_png, show_saved
 from lab.progress import Progress
+from lab.runs import RUNS_DIR, new_run_dir, train_model
 
 COURSE_TEST_MODULES = ('tests.test_loading', 'tests.test_activation', 'tests.test_loss',
                        'tests.test_network', 'tests.test_training')
@@ -32,16 +35,15 @@ COURSE_TEST_MODULES = ('tests.test_loading', 'tests.test_activation', 'tests.tes
 # ---------------------------------------------------------------------------
 
 def check_data():
-    """Load the bundled MNIST (checksums verified) and return a short report.
+    """Load MNIST, verify it against the original files' SHA-256, and return a short report.
 
-    Raises utils.MnistDataError, whose message says which file is wrong and
-    how to restore it (`git checkout -- data/` or `python data/download_mnist.py`).
+    Raises utils.MnistDataError, whose message says what is wrong and how to
+    restore the data (`git checkout -- data/` or `python data/download_mnist.py`).
     """
     # The verified bytes are all a check needs (and what train_model uses):
     # converting them to float arrays here would only cost time and memory.
-    train_images, _, val_images, _ = utils._trainval_bytes()
-    test_images, _ = utils._test_bytes()
-    return (f"MNIST is present and intact (checksums verified):\n{len(train_images):,} "
+    train_images, _, val_images, _, test_images, _ = data.splits()
+    return (f"MNIST is present and intact (SHA-256 verified):\n{len(train_images):,} "
             f"training, {len(val_images):,} validation and {len(test_images):,} test images.")
 
 
@@ -53,7 +55,7 @@ def run_unit_tests(modules=COURSE_TEST_MODULES):
     without its line of dots); raises RuntimeError if any test fails.
     """
     env = dict(os.environ, OPENBLAS_NUM_THREADS='1', MPLBACKEND='Agg')
-    done = subprocess.run([sys.executable, '-m', 'unittest', *modules], cwd=utils.ROOT,
+    done = subprocess.run([sys.executable, '-m', 'unittest', *modules], cwd=ROOT,
                           env=env, capture_output=True, text=True)
     report = done.stdout + done.stderr
     if done.returncode == 0:
@@ -92,19 +94,19 @@ def _one_blas_thread():
 
 
 def run(config, name, runs_dir=None, seed=None, **config_overrides):
-    """Train one model with a progress display; return utils.train_model's RunResult.
+    """Train one model with a progress display; return lab.runs.train_model's RunResult.
 
     config:  a YAML path (relative to the repository root or the current
              folder) or a config dict. name: the run's folder name under runs_dir.
     config_overrides: e.g. learning_rate=1.0, epochs=1.
     A diverging run stops, says so, and is returned with result.diverged set.
     """
-    config = utils.load_config(_resolve(config), **config_overrides)
+    config = load_config(_resolve(config), **config_overrides)
     progress = Progress(name, config['Train']['epochs'])
     try:
         with _one_blas_thread():
-            result = utils.train_model(config, seed=seed, run_name=name, runs_dir=runs_dir,
-                                       callback=progress)
+            result = train_model(config, seed=seed, run_name=name, runs_dir=runs_dir,
+                                 callback=progress)
     except BaseException as err:
         # Ctrl-C or an error: the bar says the run stopped rather than stay mid-way.
         progress.finish(f"stopped by {type(err).__name__}")
@@ -126,7 +128,7 @@ def plot(result):
         return
     name, notebook = result.run_dir.name, in_kernel()
     utils.plot_curves(*result.histories, run_name=name, save_only=notebook,
-                      out_dir=result.run_dir)
+                      out_dir=str(result.run_dir))
     if notebook:
         for suffix in ('loss', 'accuracy'):
             show_png(result.run_dir / f"{name}_{suffix}.png")
@@ -135,7 +137,7 @@ def plot(result):
 def _resolve(config):
     """A config path as given if it exists, else relative to the repository root."""
     if isinstance(config, (str, Path)) and not Path(config).exists():
-        candidate = utils.ROOT / config
+        candidate = ROOT / config
         if candidate.exists():
             return candidate
     return config
@@ -165,7 +167,7 @@ class Sweep:
     def __init__(self, config, parameter, runs_dir=None, seed=None, **config_overrides):
         self.config = _resolve(config)
         self.parameter = parameter
-        self.runs_dir = Path(runs_dir) if runs_dir is not None else utils.RUNS_DIR
+        self.runs_dir = Path(runs_dir) if runs_dir is not None else RUNS_DIR
         self.seed = seed
         self.config_overrides = config_overrides
         self.folder = None
@@ -175,7 +177,7 @@ class Sweep:
     def run(self, value):
         """Train with parameter = value (a diverging run is recorded, not raised)."""
         if self.folder is None:
-            self.folder = utils.new_run_dir(self.runs_dir, f"sweep_{self.parameter}")
+            self.folder = new_run_dir(self.runs_dir, f"sweep_{self.parameter}")
         settings = dict(self.config_overrides, **{self.parameter: value})
         result = run(self.config, f"{self.parameter}_{value:g}", runs_dir=self.folder,
                      seed=self.seed, **settings)

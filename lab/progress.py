@@ -1,6 +1,6 @@
 """A text progress display for a training run, fed once per epoch.
 
-`Progress` is the `callback` of utils.train_model: after each epoch it gets a
+`Progress` is the `callback` of lab.runs.train_model: after each epoch it gets a
 dict with epoch, epochs, train_loss, train_acc, valid_loss, valid_acc. It
 shows two things:
 

@@ -11,7 +11,7 @@ import unittest
 import numpy as np
 
 from models._base_network import _baseNetwork
-from tests.numerics import no_numeric_warnings
+from tests import no_numeric_warnings
 
 
 class TestSigmoid(unittest.TestCase):

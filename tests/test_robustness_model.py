@@ -10,7 +10,7 @@ import numpy as np
 import utils
 from models import SoftmaxRegression, TwoLayerNet
 from optimizer import SGD
-from tests.numerics import no_numeric_warnings
+from tests import no_numeric_warnings
 
 MODELS = (SoftmaxRegression, TwoLayerNet)
 

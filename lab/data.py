@@ -1,0 +1,242 @@
+"""The MNIST data beyond what the graded utils.py can check with NumPy alone.
+
+The project ships MNIST as data/mnist.npz: the four original files' arrays
+(train_images (60000, 28, 28), train_labels (60000,), test_images,
+test_labels, all uint8), compressed. utils.py reads it, or the course's CSVs,
+and checks shapes, types and digit counts. Here:
+
+  * verify(): the data, written back as the four IDX files it came from, must
+    have the SHA-256 of the originals, so not a single pixel may differ;
+  * splits(): utils' six arrays, read and verified once per process;
+  * download() and build_bundle(): fetch the originals again and rebuild the
+    bundle (what `python data/download_mnist.py` runs).
+"""
+import argparse
+import gzip
+import hashlib
+import os
+import sys
+import tempfile
+import time
+import urllib.request
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+import utils
+from lab import ROOT
+
+DATA_DIR = ROOT / 'data'
+BUNDLE_PATH = DATA_DIR / utils.BUNDLE
+# Bundle member -> the original MNIST file and the SHA-256 of its uncompressed content
+# (the same whichever mirror or compression a copy comes from).
+ORIGINALS = {
+    'train_images': ('train-images-idx3-ubyte',
+                     'ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db'),
+    'train_labels': ('train-labels-idx1-ubyte',
+                     '65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5'),
+    'test_images': ('t10k-images-idx3-ubyte',
+                    '0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7'),
+    'test_labels': ('t10k-labels-idx1-ubyte',
+                    'ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2'),
+}
+SHAPES = {'train_images': (60000, 28, 28), 'train_labels': (60000,),
+          'test_images': (10000, 28, 28), 'test_labels': (10000,)}
+MIRRORS = ("https://ossci-datasets.s3.amazonaws.com/mnist/",
+           "https://storage.googleapis.com/cvdf-datasets/mnist/")
+DOWNLOAD_SCRIPT = DATA_DIR / 'download_mnist.py'
+
+
+# ---------------------------------------------------------------------------
+# Verifying
+# ---------------------------------------------------------------------------
+
+def idx_header(shape):
+    """The IDX header of a uint8 array: magic 0x0000080<ndim>, then each dimension as a
+    big-endian 32-bit integer."""
+    return bytes([0, 0, 8, len(shape)]) + b''.join(int(n).to_bytes(4, 'big') for n in shape)
+
+
+def idx_sha256(shape, *parts):
+    """SHA-256 of the IDX file holding the uint8 arrays parts, one after another, as one
+    array of the given shape (the parts are hashed in place, not joined)."""
+    digest = hashlib.sha256(idx_header(shape))
+    for part in parts:
+        digest.update(np.ascontiguousarray(part, dtype=np.uint8).data)
+    return digest.hexdigest()
+
+
+def verify(member, shape, *parts):
+    """Raise utils.MnistDataError unless parts, as one array of shape, are MNIST's original
+    file for member ('train_images', ...)."""
+    name, expected = ORIGINALS[member]
+    found = idx_sha256(shape, *parts)
+    if found != expected:
+        raise utils.MnistDataError(
+            f"the {member.replace('_', ' ')} are not MNIST's {name}: the SHA-256 of their "
+            f"content is {found}, expected {expected}. Restore data/ with `git checkout -- "
+            f"data/` in {ROOT}, or rebuild it with `python {DOWNLOAD_SCRIPT}`.")
+
+
+def _stamp(path):
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_size, stat.st_mtime_ns
+
+
+_cache = {}
+
+
+def splits():
+    """utils' data as bytes: train_images, train_y, val_images, val_y, test_images, test_y
+    (images (N, 784) uint8, labels (N,) int64), verified against MNIST's SHA-256.
+
+    Read once per process, and again whenever a file utils may read has changed.
+    """
+    candidates = [Path(folder) / name for folder in utils.DATA_FOLDERS
+                  for name in (utils.BUNDLE, *utils.CSV_FILES.values())]
+    key = (os.getcwd(), tuple(_stamp(path) for path in candidates))
+    if key not in _cache:
+        train_images, train_y, val_images, val_y = utils.load_mnist_trainval_bytes()
+        test_images, test_y = utils.load_mnist_test_bytes()
+        train_count = len(train_images) + len(val_images)
+        verify('train_images', (train_count, 28, 28), train_images, val_images)
+        verify('train_labels', (train_count,), train_y.astype(np.uint8), val_y.astype(np.uint8))
+        verify('test_images', (len(test_images), 28, 28), test_images)
+        verify('test_labels', (len(test_y),), test_y.astype(np.uint8))
+        _cache.clear()
+        _cache[key] = train_images, train_y, val_images, val_y, test_images, test_y
+    return _cache[key]
+
+
+# ---------------------------------------------------------------------------
+# Rebuilding the bundle
+# ---------------------------------------------------------------------------
+
+def parse_idx(content, member):
+    """The uint8 array an IDX file's content holds, checked against member's known shape."""
+    shape = SHAPES[member]
+    header = idx_header(shape)
+    if content[:len(header)] != header or len(content) != len(header) + int(np.prod(shape)):
+        raise utils.MnistDataError(
+            f"{ORIGINALS[member][0]} is not the expected IDX file: its header is "
+            f"{content[:len(header)].hex()} and it holds {len(content)} bytes; expected header "
+            f"{header.hex()} and {len(header) + int(np.prod(shape))} bytes.")
+    return np.frombuffer(content, dtype=np.uint8, offset=len(header)).reshape(shape)
+
+
+def build_bundle(arrays, path=BUNDLE_PATH):
+    """Write the four arrays {member: uint8 array} as a compressed .npz, verified first.
+
+    Written to a temporary file beside path, then moved into place, so an
+    interrupted build never leaves half a bundle.
+    """
+    for member, array in arrays.items():
+        verify(member, array.shape, array)
+    path = Path(path)
+    partial = path.with_name(path.name + '.part')
+    try:
+        with open(partial, 'wb') as out:
+            np.savez_compressed(out, **{member: arrays[member] for member in ORIGINALS})
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+    return path
+
+
+def read_originals(folder):
+    """The four arrays from MNIST's original .gz files in folder (e.g. a copy made elsewhere)."""
+    arrays = {}
+    for member, (name, _) in ORIGINALS.items():
+        path = Path(folder) / (name + '.gz')
+        try:
+            content = gzip.decompress(path.read_bytes())
+        except FileNotFoundError:
+            raise utils.MnistDataError(f"{path} is missing.") from None
+        except (OSError, EOFError, zlib.error) as err:
+            raise utils.MnistDataError(f"{path} is not a complete gzip file ({err}).") from None
+        arrays[member] = parse_idx(content, member)
+    return arrays
+
+
+def fetch(url, timeout, report=print):
+    """The bytes at url, reporting progress; OSError (incl. timeouts) if the mirror fails."""
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        total = int(response.headers.get('Content-Length') or 0)
+        chunks, received, shown = [], 0, time.monotonic()
+        while True:
+            chunk = response.read(1 << 16)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            received += len(chunk)
+            if time.monotonic() - shown > 1 and total:
+                report(f"    {received / total:4.0%} of {total / 1e6:.1f} MB")
+                shown = time.monotonic()
+    return b''.join(chunks)
+
+
+def download(mirrors=MIRRORS, timeout=10, report=print):
+    """The four arrays, each fetched from the first mirror whose copy has the right content.
+
+    timeout: seconds to wait for a mirror that does not answer. Raises
+    utils.MnistDataError when no mirror gives a verified copy of a file.
+    """
+    arrays = {}
+    for member, (name, digest) in ORIGINALS.items():
+        report(f"{name}.gz")
+        for mirror in mirrors:
+            url = mirror + name + '.gz'
+            try:
+                content = gzip.decompress(fetch(url, timeout, report))
+                arrays[member] = parse_idx(content, member)
+                verify(member, arrays[member].shape, arrays[member])
+                break
+            except (OSError, EOFError, zlib.error, utils.MnistDataError) as err:
+                report(f"  {url}: {err}")
+        else:
+            raise utils.MnistDataError(
+                f"no mirror gave a verified copy of {name}.gz (tried {', '.join(mirrors)}). "
+                "Check the internet connection, or copy data/mnist.npz from a fresh clone of "
+                "the project.")
+        report(f"  verified: SHA-256 {digest[:16]}...")
+    return arrays
+
+
+def _writable(folder):
+    """Raise utils.MnistDataError unless a file can be created in folder."""
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as err:
+        raise utils.MnistDataError(f"cannot write into {folder} ({err.strerror}); make it "
+                                   "writable, or run this as a user who may write there.") from None
+
+
+def main(argv=None):
+    """Rebuild data/mnist.npz from the internet (default) or from local .gz files (--from)."""
+    parser = argparse.ArgumentParser(description="Download MNIST, verify it against its "
+                                     "SHA-256 and rebuild data/mnist.npz.")
+    parser.add_argument('--from', dest='folder', type=Path,
+                        help="build from MNIST's four original .gz files in this folder instead "
+                             "of downloading them")
+    parser.add_argument('--timeout', type=float, default=10,
+                        help="seconds to wait for a mirror that does not answer (default 10)")
+    parser.add_argument('--out', type=Path, default=BUNDLE_PATH, help=f"default {BUNDLE_PATH}")
+    args = parser.parse_args(argv)
+    try:
+        _writable(args.out.parent)
+        arrays = read_originals(args.folder) if args.folder else download(timeout=args.timeout)
+        path = build_bundle(arrays, args.out)
+    except utils.MnistDataError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(f"MNIST verified and saved in {path} ({path.stat().st_size / 1e6:.1f} MB).")
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

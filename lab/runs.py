@@ -1,0 +1,319 @@
+"""Training runs: the notebook's cell-5 routine, and the record each run leaves.
+
+train_model(config) reads and checks a config, then per epoch reshuffles and
+batches the training split, trains (utils.train), evaluates on the validation
+split (utils.evaluate) and keeps a copy of the best-validation model, which it
+finally scores on the test set. Beyond the course's routine:
+
+  * each run gets its own folder runs/<name>/ holding train.log (the per-batch
+    lines when the config's debug is on) and results.json, rewritten after
+    every epoch, so an interrupted run keeps its finished epochs;
+  * a run whose loss turns inf or nan, stays far above chance, or whose
+    weights turn non-finite stops as diverged and says why (watch_divergence);
+  * batches are gathered from the uint8 images and turned into floats one at
+    a time (PixelBatches): the same numbers as utils.generate_batched_data on
+    the float arrays, without a float copy of the whole split.
+"""
+import contextlib
+import copy
+import json
+import math
+import os
+import random
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+import utils
+from lab import ROOT, data
+from lab.config import build_model, load_config
+from optimizer import SGD
+
+RUNS_DIR = ROOT / 'runs'
+
+
+# ---------------------------------------------------------------------------
+# Divergence
+# ---------------------------------------------------------------------------
+
+class TrainingDiverged(ArithmeticError):
+    """Training blew up: the loss or the weights became inf or nan, or the
+    loss stayed far above what a uniform guess costs.
+
+    epoch, batch: where it was noticed; loss: that batch's loss; what: what
+    happened, in words (default: the loss became inf or nan).
+    """
+
+    def __init__(self, epoch, batch, loss, what=None, learning_rate=None):
+        self.epoch, self.batch, self.loss = epoch, batch, loss
+        self.learning_rate = learning_rate
+        what = what or f"the loss became {loss}"
+        if learning_rate is None:
+            hint = "Learning rate too high? Try one ten times smaller."
+        else:
+            hint = (f"Learning rate too high? It is {learning_rate:g}; "
+                    f"try {learning_rate / 10:g}.")
+        super().__init__(f"training diverged at epoch {epoch}, batch {batch}: {what}. {hint}")
+
+
+# A uniform guess over C classes costs ln C per example. Honest runs stay near
+# or below that (even lr 10 on the two-layer net peaks at about 5 ln C for
+# single batches); a learning rate far too high makes the model confidently
+# wrong, e.g. a loss near 40 = 17 ln C for lr 100. Because the loss is clipped
+# and the gradients are bounded, such a run can stay finite for hundreds of
+# batches, so a loss above DIVERGED_FACTOR * ln C for DIVERGED_PATIENCE
+# batches in a row counts as diverged too.
+DIVERGED_FACTOR = 10
+DIVERGED_PATIENCE = 20
+
+
+def watch_divergence(model, optimizer):
+    """A batch_hook for utils.train that raises TrainingDiverged when a batch
+    loss is inf or nan, or above DIVERGED_FACTOR * ln(num_classes) for
+    DIVERGED_PATIENCE batches in a row."""
+    limit = DIVERGED_FACTOR * math.log(model.num_classes)
+    streak = 0
+
+    def hook(epoch, batch, loss, accuracy):
+        nonlocal streak
+        learning_rate = optimizer.learning_rate
+        if not math.isfinite(loss):
+            raise TrainingDiverged(epoch, batch, loss, learning_rate=learning_rate)
+        streak = streak + 1 if loss > limit else 0
+        if streak == DIVERGED_PATIENCE:
+            raise TrainingDiverged(
+                epoch, batch, loss, learning_rate=learning_rate,
+                what=(f"the loss has stayed above {limit:.1f} for {streak} batches in a row "
+                      f"(now {loss:.1f}; guessing uniformly among {model.num_classes} classes "
+                      f"costs {limit / DIVERGED_FACTOR:.2f})"))
+    return hook
+
+
+def check_weights(model, epoch, batch, learning_rate):
+    """Raise TrainingDiverged if any weight of model is inf or nan after that batch."""
+    for name, weight in model.weights.items():
+        if not np.isfinite(weight).all():
+            raise TrainingDiverged(epoch, batch, math.nan, learning_rate=learning_rate,
+                                   what=f"the epoch's steps made {name} inf or nan")
+
+
+# ---------------------------------------------------------------------------
+# Batches
+# ---------------------------------------------------------------------------
+
+def batch_order(n, batch_size, shuffle):
+    """Index arrays of consecutive batches over n examples: the order of
+    utils.generate_batched_data, permuted by Python's random.shuffle."""
+    order = list(range(n))
+    if shuffle:
+        random.shuffle(order)
+    order = np.array(order, dtype=np.intp)
+    return [order[start:start + batch_size] for start in range(0, n, batch_size)]
+
+
+class Gathered:
+    """The batches array[i] for each index array i, gathered when asked for.
+
+    The same batches as generate_batched_data, but an epoch holds one batch at
+    a time instead of a shuffled copy of the whole split.
+    """
+
+    def __init__(self, array, batch_indices):
+        self.array, self.batch_indices = array, batch_indices
+
+    def __len__(self):
+        return len(self.batch_indices)
+
+    def __iter__(self):
+        return (self.array[i] for i in self.batch_indices)
+
+
+class PixelBatches(Gathered):
+    """Gathered over uint8 images (N, 784), each batch turned into float64
+    pixels byte / 255 as it is gathered: the numbers utils.load_mnist_*_arrays
+    give, while the split stays in memory as bytes (47 MB, not 376 MB)."""
+
+    def __iter__(self):
+        return (np.divide(self.array[i], 255.0, dtype=np.float64) for i in self.batch_indices)
+
+
+# ---------------------------------------------------------------------------
+# The record of a run
+# ---------------------------------------------------------------------------
+
+@dataclass
+class RunResult:
+    """What a training run leaves: its histories (one entry per finished
+    epoch), the best-validation model and its test score, and its folder."""
+    config: dict
+    run_dir: Path
+    train_loss_history: list = field(default_factory=list)
+    train_acc_history: list = field(default_factory=list)
+    valid_loss_history: list = field(default_factory=list)
+    valid_acc_history: list = field(default_factory=list)
+    best_model: object = None
+    best_epoch: int = None
+    test_loss: float = None
+    test_acc: float = None
+    seconds: float = 0.0
+    seed: int = None
+    diverged: str = None
+    interrupted: str = None
+
+    @property
+    def histories(self):
+        """(train_loss, train_acc, valid_loss, valid_acc) histories, in plot_curves' order."""
+        return (self.train_loss_history, self.train_acc_history,
+                self.valid_loss_history, self.valid_acc_history)
+
+    @property
+    def status(self):
+        if self.diverged:
+            return 'diverged'
+        if self.interrupted:
+            return 'interrupted'
+        return 'finished' if self.test_acc is not None else 'running'
+
+    def summary(self):
+        """A JSON-ready dict of everything but the model."""
+        return {
+            'run_name': self.run_dir.name, 'status': self.status, 'config': self.config,
+            'seed': self.seed, 'train_loss': self.train_loss_history,
+            'train_acc': self.train_acc_history, 'valid_loss': self.valid_loss_history,
+            'valid_acc': self.valid_acc_history, 'best_epoch': self.best_epoch,
+            'test_loss': self.test_loss, 'test_acc': self.test_acc,
+            'seconds': round(self.seconds, 3), 'diverged': self.diverged,
+            'interrupted': self.interrupted,
+        }
+
+    def save(self):
+        """Write results.json atomically, so an interrupted run leaves a whole file."""
+        path = self.run_dir / 'results.json'
+        partial = path.with_suffix('.json.part')
+        partial.write_text(json.dumps(self.summary(), indent=2) + '\n')
+        os.replace(partial, path)
+
+
+def default_run_name(config):
+    """A readable name from the settings that matter, e.g. 'TwoLayerNet_lr0.1_reg0.001_...'."""
+    train, model = config['Train'], config['Model']
+    name = f"{model['type']}_lr{train['learning_rate']:g}_reg{train['reg']:g}"
+    name += f"_bs{train['batch_size']}_ep{train['epochs']}"
+    if 'hidden_size' in model:
+        name += f"_h{model['hidden_size']}"
+    if train['lr_decay'] != 1.0:
+        name += f"_decay{train['lr_decay']:g}"
+    return name
+
+
+def new_run_dir(runs_dir, run_name):
+    """A new, empty folder runs_dir/run_name; if that name is taken, run_name-2, -3, ...
+    so a re-run never overwrites an earlier run's files."""
+    if not run_name or run_name in ('.', '..') or Path(run_name).name != run_name:
+        raise ValueError(f"run_name must be a plain folder name without slashes, "
+                         f"got {run_name!r}.")
+    runs_dir = Path(runs_dir)
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    candidate, n = runs_dir / run_name, 1
+    while True:
+        try:
+            candidate.mkdir()
+            return candidate
+        except FileExistsError:
+            n += 1
+            candidate = runs_dir / f"{run_name}-{n}"
+
+
+@contextlib.contextmanager
+def _record_if_stopped(result, log):
+    """Let the run's body execute; if it stops with an exception (Ctrl-C, a
+    callback raising), note why in results.json and train.log, then re-raise."""
+    try:
+        yield
+    except BaseException as err:
+        result.interrupted = type(err).__name__ + (f": {err}" if str(err) else "")
+        print(f"Run stopped early by {result.interrupted}", file=log)
+        result.save()
+        raise
+
+
+# ---------------------------------------------------------------------------
+# The routine
+# ---------------------------------------------------------------------------
+
+def train_model(config, seed=None, run_name=None, runs_dir=None, callback=None, **overrides):
+    """Train a model as the notebook's cell 5 does, and keep the record.
+
+    config:    a YAML path or a config dict; overrides (learning_rate=..., epochs=...) apply on top.
+    seed:      if given, seeds Python's random once, making the run reproducible bit for bit.
+               (The shuffles are the only randomness: the initialisation is seeded by the model.)
+    run_name:  the run's folder name under runs_dir (default: derived from the config).
+    callback:  called after each epoch with a dict of that epoch's figures.
+
+    Per epoch: set the learning rate (learning_rate * lr_decay**epoch; the
+    optional lr_decay defaults to 1.0, a constant rate as in the course),
+    reshuffle and batch the training split, train, evaluate on validation,
+    keep a copy of the best-validation model. At the end, evaluate that model
+    on the test set. If the run diverges, it stops there and the result says
+    so; if it is stopped by an exception (Ctrl-C, a callback), results.json
+    and train.log record that before the exception goes on.
+    Returns a RunResult.
+    """
+    started = time.perf_counter()
+    config = load_config(config, **overrides)
+    settings = config['Train']
+    train_images, train_y, val_images, val_y, test_images, test_y = data.splits()
+
+    if seed is not None:
+        random.seed(seed)
+    model = build_model(config)
+    optimizer = SGD(learning_rate=settings['learning_rate'], reg=settings['reg'])
+    batch_size, debug = settings['batch_size'], settings['debug']
+    val_batches = batch_order(len(val_images), batch_size, shuffle=False)
+
+    run_dir = new_run_dir(runs_dir or RUNS_DIR, run_name or default_run_name(config))
+    result = RunResult(config=config, run_dir=run_dir, seed=seed)
+    watch = watch_divergence(model, optimizer)
+    best_acc = -1.0
+    # Line-buffered, so train.log holds every line written so far even if the kernel dies.
+    with open(run_dir / 'train.log', 'w', buffering=1) as log, _record_if_stopped(result, log):
+        for epoch in range(settings['epochs']):
+            # lr_decay**0 == 1.0 and the default 1.0**e == 1.0 exactly, so
+            # without a schedule every step uses the configured rate unchanged.
+            optimizer.learning_rate = settings['learning_rate'] * settings['lr_decay'] ** epoch
+            order = batch_order(len(train_images), batch_size, shuffle=True)
+            try:
+                train_loss, train_acc = utils.train(
+                    epoch, PixelBatches(train_images, order), Gathered(train_y, order), model,
+                    optimizer, debug, log, batch_hook=watch)
+                check_weights(model, epoch, len(order) - 1, optimizer.learning_rate)
+            except TrainingDiverged as err:
+                result.diverged = str(err)
+                print(err, file=log)
+                break
+            valid_loss, valid_acc = utils.evaluate(PixelBatches(val_images, val_batches),
+                                                   Gathered(val_y, val_batches), model, debug, log)
+            result.train_loss_history.append(train_loss)
+            result.train_acc_history.append(train_acc)
+            result.valid_loss_history.append(valid_loss)
+            result.valid_acc_history.append(valid_acc)
+            if valid_acc > best_acc:
+                best_acc, result.best_epoch = valid_acc, epoch
+                result.best_model = copy.deepcopy(model)
+            result.seconds = time.perf_counter() - started
+            result.save()
+            if callback is not None:
+                callback({'epoch': epoch, 'epochs': settings['epochs'],
+                          'train_loss': train_loss, 'train_acc': train_acc,
+                          'valid_loss': valid_loss, 'valid_acc': valid_acc})
+
+        if result.best_model is not None:
+            test_batches = batch_order(len(test_images), batch_size, shuffle=False)
+            result.test_loss, result.test_acc = utils.evaluate(
+                PixelBatches(test_images, test_batches), Gathered(test_y, test_batches),
+                result.best_model, debug, log)
+    result.seconds = time.perf_counter() - started
+    result.save()
+    return result

@@ -1,0 +1,211 @@
+"""The pre-flight grader (lab/grade.py) and the rules it checks on the graded files.
+
+The graded files' import rule is checked here on the project itself. The
+grader is tried on a good archive and on archives with each fault the issue
+names (no utils.py, a utils.py that reads only the bundle, an import of os),
+plus printing and a changed default config.
+
+TestEveryCoursePython grades the archive with Python 3.8, 3.10, 3.12 and
+3.13, each in a fresh venv with the numpy, PyYAML and matplotlib pip picks
+for it. It needs the package index, so it runs only when HW1_TEST_PYTHONS=1
+(CI sets it), and skips each interpreter this machine lacks.
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+import zipfile
+from pathlib import Path
+
+from lab import ROOT, grade, submission
+
+GRADED = sorted(grade.ALLOWED_IMPORTS)
+COURSE_PYTHONS = ('3.8', '3.10', '3.12', '3.13')
+
+
+class TestImportRule(unittest.TestCase):
+    def test_graded_files_import_only_what_the_course_skeleton_imports(self):
+        self.assertEqual(grade.check_imports(ROOT, GRADED), [])
+
+    def test_every_graded_file_of_the_archive_is_covered_by_the_rule(self):
+        python_files = [name for name in submission.submission_files(ROOT) if name.endswith('.py')]
+        self.assertEqual(sorted(python_files), GRADED)
+
+    def test_an_extra_import_is_named_with_what_is_allowed(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            shutil.copytree(ROOT / 'optimizer', Path(tmp) / 'optimizer')
+            sgd = Path(tmp) / 'optimizer' / 'sgd.py'
+            sgd.write_text('import os\nfrom collections import deque\n' + sgd.read_text())
+            problems = grade.check_imports(tmp, ['optimizer/sgd.py'])
+        self.assertEqual(len(problems), 1)
+        self.assertIn('collections, os', problems[0])
+        self.assertIn('._base_optimizer, numpy', problems[0])
+
+    def test_imports_inside_functions_count_too(self):
+        self.assertEqual(grade.imports_of('def f():\n    import gc\n    from . import x\n'),
+                         ['gc', '.'])
+
+
+class TestUnpack(unittest.TestCase):
+    def unpack(self, members):
+        with tempfile.TemporaryDirectory() as tmp:
+            archive = Path(tmp) / 'a.zip'
+            with zipfile.ZipFile(archive, 'w') as out:
+                for name, info in members:
+                    out.writestr(info or name, 'x')
+            folder = Path(tmp) / 'out'
+            folder.mkdir()
+            return grade.unpack(archive, folder), sorted(p.name for p in Path(tmp).iterdir())
+
+    def test_regular_members_are_extracted(self):
+        names, _ = self.unpack([('utils.py', None), ('models/a.py', None)])
+        self.assertEqual(names, ['models/a.py', 'utils.py'])
+
+    def test_members_leaving_the_folder_are_refused(self):
+        for name in ('../evil.py', '/etc/evil.py', 'models/../../evil.py', 'C:evil.py'):
+            with self.subTest(name=name), self.assertRaises(grade.GradeError) as caught:
+                self.unpack([(name, None)])
+            self.assertIn('outside', str(caught.exception))
+
+    def test_a_symbolic_link_is_refused(self):
+        link = zipfile.ZipInfo('utils.py')
+        link.external_attr = 0o120777 << 16
+        with self.assertRaises(grade.GradeError) as caught:
+            self.unpack([('utils.py', link)])
+        self.assertIn('symbolic link', str(caught.exception))
+
+    def test_a_file_that_is_not_a_zip_is_refused(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            bogus = Path(tmp) / 'a.zip'
+            bogus.write_text('not a zip')
+            with self.assertRaises(grade.GradeError):
+                grade.unpack(bogus, tmp)
+
+
+class TestCourseConfigs(unittest.TestCase):
+    def test_the_projects_defaults_are_the_courses(self):
+        self.assertEqual(grade.check_configs(ROOT), [])
+
+    def test_a_changed_value_is_named(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            shutil.copytree(ROOT / 'configs', Path(tmp) / 'configs')
+            path = Path(tmp) / 'configs' / 'config_twolayer.yaml'
+            path.write_text(path.read_text().replace('learning_rate: 0.1', 'learning_rate: 0.5'))
+            problems = grade.check_configs(tmp)
+        self.assertEqual(len(problems), 1)
+        self.assertIn('config_twolayer.yaml: Train.learning_rate is 0.5', problems[0])
+
+
+class GraderTestCase(unittest.TestCase):
+    """Builds the course's CSVs once and makes archives from edited copies of the project."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.scratch = Path(tempfile.mkdtemp(prefix='hw1-test-grade-'))
+        cls.data_dir = grade.write_course_data(cls.scratch / 'csv')
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.scratch)
+
+    def archive(self, name, edit=None, drop=()):
+        """An archive of the project's graded files, after edit(folder) and without drop."""
+        folder = self.scratch / name
+        for part in ('configs', 'models', 'optimizer'):
+            shutil.copytree(ROOT / part, folder / part,
+                            ignore=shutil.ignore_patterns('__pycache__'))
+        shutil.copy(ROOT / 'utils.py', folder / 'utils.py')
+        if edit is not None:
+            edit(folder)
+        out = self.scratch / f'{name}.zip'
+        with zipfile.ZipFile(out, 'w') as archive:
+            for path in sorted(folder.rglob('*')):
+                member = path.relative_to(folder).as_posix()
+                if path.is_file() and member not in drop:
+                    archive.write(path, member)
+        return out
+
+
+def edit_utils(old, new):
+    def edit(folder):
+        path = folder / 'utils.py'
+        source = path.read_text()
+        assert old in source, old
+        path.write_text(source.replace(old, new, 1))
+    return edit
+
+
+class TestGrade(GraderTestCase):
+    def grade(self, *args, **kwargs):
+        report = grade.grade(self.archive(*args, **kwargs), data_dir=self.data_dir)
+        return report, report.table()
+
+    def test_a_good_archive_passes_every_test_and_check(self):
+        report, table = self.grade('good')
+        self.assertTrue(report.ok, table)
+        self.assertGreaterEqual(len(report.tests), 40)
+        self.assertIn(f'Score: {len(report.tests)}/{len(report.tests)} tests passed', table)
+        self.assertIn('necessary, not sufficient', table)
+
+    def test_an_archive_without_utils_fails_and_says_so(self):
+        report, table = self.grade('no-utils', drop=('utils.py',))
+        self.assertFalse(report.ok)
+        self.assertIn('utils.py is missing', table)
+        self.assertIn("No module named 'utils'", table)
+
+    def test_a_utils_that_reads_only_the_bundle_fails_the_data_tests(self):
+        report, table = self.grade('bundle-only', edit_utils(
+            'csv = _find(CSV_FILES[split])', 'csv = None'))
+        self.assertFalse(report.ok)
+        failed = {test['test'].split('.')[2] for test in report.tests if test['outcome'] != 'pass'}
+        self.assertEqual(failed, {'TestLoadMnist'}, table)
+        self.assertIn('MnistDataError', table)
+
+    def test_an_import_of_os_fails_the_import_rule(self):
+        report, table = self.grade('imports-os', edit_utils('import random\n',
+                                                            'import os\nimport random\n'))
+        self.assertFalse(report.ok)
+        self.assertIn('utils.py imports os; the course allows only matplotlib.pyplot, numpy, '
+                      'random, time', table)
+
+    def test_printing_during_a_test_is_caught(self):
+        report, table = self.grade('prints', edit_utils(
+            '    X, y = _dataset_arrays(data, label)\n',
+            '    print("batching")\n    X, y = _dataset_arrays(data, label)\n'))
+        self.assertFalse(report.ok)
+        self.assertIn("printed 'batching\\n'", table)
+
+
+def find_python(version):
+    """The interpreter for a version like '3.8', under pyenv or on PATH; None if absent."""
+    root = Path(os.environ.get('PYENV_ROOT', Path.home() / '.pyenv')) / 'versions'
+    found = sorted(root.glob(f'{version}.*/bin/python{version}'))
+    return str(found[-1]) if found else shutil.which(f'python{version}')
+
+
+@unittest.skipUnless(os.environ.get('HW1_TEST_PYTHONS') == '1',
+                     'installs packages from the index: set HW1_TEST_PYTHONS=1 (CI does)')
+class TestEveryCoursePython(GraderTestCase):
+    def test_the_archive_passes_on_every_python_the_course_meets(self):
+        archive = self.archive('every-python')
+        for version in COURSE_PYTHONS:
+            with self.subTest(python=version):
+                python = find_python(version)
+                if python is None:
+                    self.skipTest(f'Python {version} is not installed on this machine')
+                venv = self.scratch / f'venv-{version}'
+                subprocess.run([python, '-m', 'venv', str(venv)], check=True)
+                venv_python = str(venv / 'bin' / 'python')
+                subprocess.run([venv_python, '-m', 'pip', 'install', '--quiet',
+                                '--disable-pip-version-check', 'numpy', 'pyyaml', 'matplotlib'],
+                               check=True)
+                report = grade.grade(archive, python=venv_python, data_dir=self.data_dir)
+                print(f'\nPython {version}: {report.passed}/{len(report.tests)} passed',
+                      file=sys.stderr)
+                self.assertTrue(report.ok, report.table())
+
+
+if __name__ == '__main__':
+    unittest.main()
