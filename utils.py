@@ -270,15 +270,29 @@ def load_csv(path):
 # 2. Batching
 # ---------------------------------------------------------------------------
 
+def _ragged_rows(data):
+    """'row i has m values, row 0 has n' for the first row of another length, or ''."""
+    try:
+        lengths = [len(row) for row in data]
+    except TypeError:
+        return ''
+    odd = next((i for i, n in enumerate(lengths) if n != lengths[0]), None)
+    return '' if odd is None else f": row {odd} has {lengths[odd]} values, row 0 has {lengths[0]}"
+
+
 def _dataset_arrays(data, label):
     """data as float64 (N, D) and label as int (N,), or a ValueError saying what is wrong.
 
     Checked once per data set, here at the boundary, so the per-batch code needs no checks.
     """
     try:
-        X = np.asarray(data, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"data must be N rows of equally many numbers ({err}).") from None
+        X = np.asarray(data)
+    except ValueError:
+        X = None
+    if X is None or X.dtype.kind not in 'fiub':
+        found = _ragged_rows(data) or f"; got {'rows of other lengths' if X is None else X.dtype}"
+        raise ValueError(f"data must be N rows of equally many real numbers{found}.")
+    X = X.astype(np.float64, copy=False)
     if X.ndim != 2:
         raise ValueError(f"data must be 2-D, one flattened image per row; got shape {X.shape}.")
     finite = np.isfinite(X)
@@ -291,7 +305,8 @@ def _dataset_arrays(data, label):
         raise ValueError(f"label must hold one label per row of data: data has {len(X)} rows, "
                          f"label has shape {y.shape}.")
     if y.dtype.kind not in 'iu':
-        whole = y.dtype.kind == 'f' and np.array_equal(y, np.round(y))
+        # NaN, inf and floats beyond 2**53 are not whole numbers an integer can hold.
+        whole = y.dtype.kind == 'f' and np.all((y == np.round(y)) & (np.abs(y) < 2 ** 53))
         if not whole:
             raise ValueError(f"labels must be whole numbers, got {y.dtype}: {y[:3].tolist()}.")
         y = y.astype(np.int64)
@@ -312,7 +327,10 @@ def generate_batched_data(data, label, batch_size=32, shuffle=False, seed=None):
             or batch_size < 1:
         raise ValueError(f"batch_size must be a whole number of at least 1, got {batch_size!r}.")
     if seed is not None:
-        random.seed(seed)
+        try:    # Python 3.11+ refuses numpy's integers; older ones seed them as ints
+            random.seed(int(seed) if isinstance(seed, np.integer) else seed)
+        except TypeError:
+            raise ValueError(f"seed must be a whole number or None, got {seed!r}.") from None
     order = list(range(len(X)))
     if shuffle:
         random.shuffle(order)

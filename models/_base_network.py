@@ -34,7 +34,7 @@ class _baseNetwork:
         Only shapes, dtypes and the labels' min and max are looked at, so the
         check costs nothing next to the forward pass. The values of X are not
         scanned here: utils.generate_batched_data refuses NaN and inf once per
-        data set, and train and evaluate name a NaN batch when the loss is not finite.
+        data set, where they enter.
         """
         X = np.asarray(X)
         y = np.asarray(y)

@@ -14,10 +14,8 @@ import zipfile
 from pathlib import Path
 from unittest import mock
 
-import utils
 from lab import experiments, progress, submission
-
-ROOT = Path(utils.ROOT)
+from tests import ROOT
 GRADED = sorted(submission.REQUIRED)
 
 
@@ -87,7 +85,7 @@ class RunTest(unittest.TestCase):
             kwargs['callback'](epoch_stats(0, 10))
             raise KeyboardInterrupt
         stream = io.StringIO()
-        with mock.patch.object(utils, 'train_model', interrupt), \
+        with mock.patch.object(experiments, 'train_model', interrupt), \
                 mock.patch.object(experiments, 'Progress',
                                   lambda name, epochs: progress.Progress(name, epochs, stream)):
             with self.assertRaises(KeyboardInterrupt):

@@ -3,7 +3,7 @@
 The expected initial weights are re-generated here independently from
 ``np.random.seed(1024)`` and compared exactly; forward() results are checked
 against hand-worked examples and against a small reference forward pass
-written in this module. Gradient correctness is in test_gradients.py.
+written in this module. (Finite-difference gradient checks are in test_models.py.)
 """
 import math
 import unittest

@@ -19,10 +19,9 @@ import unittest
 from pathlib import Path
 from unittest import mock
 
-import utils
 from lab import submission
+from tests import ROOT
 
-ROOT = Path(utils.ROOT)
 NOT_COPIED = shutil.ignore_patterns('.git', 'runs', '__pycache__', '.hypothesis', '*.pdf',
                                     '*.zip', '.ipynb_checkpoints')
 FAST_COURSE_TESTS = ['tests.test_activation', 'tests.test_loss', 'tests.test_network',
