@@ -79,14 +79,17 @@ def _read_split(split):
 def _read_bundle(path, split):
     """One split of the bundle, checked: uint8 images, one label per image, exact digit counts."""
     try:
-        with np.load(path) as bundle:
+        # Opened here, so the file is closed even when np.load fails half-way.
+        with open(path, 'rb') as file, np.load(file) as bundle:
             images, labels = bundle[split + '_images'], bundle[split + '_labels']
     except Exception as err:    # a damaged zip raises any of several library errors
         raise MnistDataError(f"{path} cannot be read ({type(err).__name__}: {err}). "
                              + GET_DATA_HINT) from None
-    counts = tuple(np.bincount(labels, minlength=10).tolist()) if labels.ndim == 1 else None
-    if (images.dtype != np.uint8 or labels.dtype != np.uint8 or images.shape[1:] != (28, 28)
-            or len(images) != len(labels) or counts != DIGIT_COUNTS[split]):
+    counts = None
+    if labels.dtype == np.uint8 and labels.ndim == 1:
+        counts = tuple(np.bincount(labels, minlength=10).tolist())
+    if (images.dtype != np.uint8 or images.shape[1:] != (28, 28)
+            or images.shape[:1] != labels.shape or counts != DIGIT_COUNTS[split]):
         raise MnistDataError(
             f"{path} does not hold MNIST's {split} set: expected {sum(DIGIT_COUNTS[split])} "
             f"uint8 images of 28x28 and their digits {DIGIT_COUNTS[split]} times each, found "
@@ -127,13 +130,14 @@ def _error(path, text, row, pos, problem, name_value=True):
 
 
 def _values(b, ends, lengths):
-    """The numbers of lengths (n,) digits ending before b[ends]: b uint8 (bytes,) -> uint16 (n,).
+    """The numbers ending just before the separators b[ends], lengths digits long.
 
-    Reads each number's last three digits; ends - k < 0 wraps around, but only in masked digits."""
+    b: uint8 (bytes,); ends, lengths: (n,) -> uint16 (n,). Reads only the last three digits
+    (the caller rejects longer numbers); ends - k < 0 wraps around, but only in masked digits."""
     digits = b - np.uint8(ord('0'))
-    values = digits.take(ends - 1).astype(np.uint16)
+    values = digits[ends - 1].astype(np.uint16)
     for k, scale in ((2, 10), (3, 100)):
-        values += (digits.take(ends - k) * (lengths >= k)).astype(np.uint16) * scale
+        values += (digits[ends - k] * (lengths >= k)).astype(np.uint16) * scale
     return values
 
 
@@ -152,8 +156,9 @@ def _parse_rows(path, text, row):
                      f"number in digits ({RANGES}).")
     ends = np.flatnonzero(b < ord('0'))  # each value ends at a comma or a line feed
     lengths = ends - np.r_[0, ends[:-1] + 1]
-    is_lf = b.take(ends) == ord('\n')
+    is_lf = b[ends] == ord('\n')
     if lengths.min() == 0:  # blank lines, or empty values
+        # a blank line is an empty value ending at a line feed, just after another one
         keep = (lengths > 0) | ~is_lf | ~np.r_[True, is_lf[:-1]]
         ends, lengths, is_lf = ends[keep], lengths[keep], is_lf[keep]
         if len(ends) and lengths.min() == 0:
@@ -180,9 +185,13 @@ def _read_csv(path, block_size=1 << 18):
     """Read a headerless MNIST CSV: per row the label, then 784 pixel values 0-255.
 
     Returns pixels (N, 784) uint8 and labels (N,) int64. Blank lines are skipped; anything
-    else that is not such a row raises MnistDataError naming the row. Reads block_size bytes
-    (at least 4 KiB, longer than any valid row) at a time, so memory stays low."""
-    with open(path, 'rb') as file:
+    else that is not such a row raises MnistDataError naming the row. Reads block_size
+    bytes (at least 4 KiB, longer than any valid row) at a time, so memory stays low."""
+    try:
+        file = open(path, 'rb')
+    except OSError as err:
+        raise MnistDataError(f"{path} cannot be read ({err.strerror}).") from None
+    with file:
         start = file.read(3)
         if not start:
             raise MnistDataError(f"{path} is empty; expected one line per image ({RANGES}).")
@@ -232,11 +241,15 @@ def load_mnist_test_arrays():
 _PIXEL_FLOATS = np.array([k / 255 for k in range(256)], dtype=object)
 
 
-def _as_lists(images, rows_per_chunk=1000):
+def _as_lists(images, rows_per_chunk=512):
     """uint8 (N, 784) -> a list of N lists of 784 Python floats, byte / 255."""
     lists = []
+    floats = np.empty((rows_per_chunk, IMAGE_SIZE), dtype=object)
     for start in range(0, len(images), rows_per_chunk):
-        lists += _PIXEL_FLOATS[images[start:start + rows_per_chunk]].tolist()
+        chunk = images[start:start + rows_per_chunk]
+        # Into one reused buffer; mode='clip' (every byte is a valid index) skips a check.
+        _PIXEL_FLOATS.take(chunk, out=floats[:len(chunk)], mode='clip')
+        lists += floats[:len(chunk)].tolist()
     return lists
 
 

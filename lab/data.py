@@ -15,6 +15,7 @@ import argparse
 import gzip
 import hashlib
 import os
+import socket
 import sys
 import tempfile
 import time
@@ -80,11 +81,13 @@ def verify(member, shape, *parts):
 
 
 def _stamp(path):
+    """What tells a file apart from the one read before: the file itself (replaced by
+    another, even one of the same size and time, it changes) and its size and time."""
     try:
         stat = path.stat()
     except OSError:
         return None
-    return stat.st_size, stat.st_mtime_ns
+    return stat.st_ino, stat.st_size, stat.st_mtime_ns
 
 
 _cache = {}
@@ -134,7 +137,12 @@ def build_bundle(arrays, path=BUNDLE_PATH):
     Written to a temporary file beside path, then moved into place, so an
     interrupted build never leaves half a bundle.
     """
-    for member, array in arrays.items():
+    for member in ORIGINALS:
+        array = arrays.get(member)
+        if getattr(array, 'dtype', None) != np.uint8:  # verify() would read it as bytes
+            found = 'nothing' if array is None else getattr(array, 'dtype', type(array).__name__)
+            raise utils.MnistDataError(f"the {member.replace('_', ' ')} must be a uint8 array, "
+                                       f"as in MNIST's files; got {found}.")
         verify(member, array.shape, array)
     path = Path(path)
     partial = path.with_name(path.name + '.part')
@@ -179,16 +187,25 @@ def fetch(url, timeout, report=print):
     return b''.join(chunks)
 
 
+def _timed_out(err):
+    """True if err says a mirror did not answer in time (on connecting or on reading)."""
+    return isinstance(err, socket.timeout) or isinstance(getattr(err, 'reason', None),
+                                                         socket.timeout)
+
+
 def download(mirrors=MIRRORS, timeout=10, report=print):
     """The four arrays, each fetched from the first mirror whose copy has the right content.
 
-    timeout: seconds to wait for a mirror that does not answer. Raises
-    utils.MnistDataError when no mirror gives a verified copy of a file.
+    timeout: seconds to wait for a mirror that does not answer; such a mirror
+    is not asked again for the other files. Raises utils.MnistDataError when
+    no mirror gives a verified copy of a file.
     """
-    arrays = {}
+    arrays, silent = {}, set()
     for member, (name, digest) in ORIGINALS.items():
         report(f"{name}.gz")
         for mirror in mirrors:
+            if mirror in silent:
+                continue
             url = mirror + name + '.gz'
             try:
                 content = gzip.decompress(fetch(url, timeout, report))
@@ -196,6 +213,9 @@ def download(mirrors=MIRRORS, timeout=10, report=print):
                 verify(member, arrays[member].shape, arrays[member])
                 break
             except (OSError, EOFError, zlib.error, utils.MnistDataError) as err:
+                if _timed_out(err):
+                    silent.add(mirror)
+                    err = f"no answer within {timeout:g} s; not asking it again"
                 report(f"  {url}: {err}")
         else:
             raise utils.MnistDataError(

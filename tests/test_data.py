@@ -1,0 +1,895 @@
+"""MNIST's data beyond the course's API (tests/test_loading.py covers that API).
+
+  * where utils finds the data: data/mnist.npz or the course's two CSVs, under the
+    working folder's data/ first, then beside utils.py; one error listing every place;
+  * the course's CSVs give exactly what the bundle gives;
+  * a damaged bundle or CSV ends in utils.MnistDataError naming the file (and for a CSV
+    the row, column and value), never in another exception: named cases and seeded fuzz;
+  * lab/data.py: verify(), idx_header(), splits() and its cache, build_bundle(),
+    read_originals(), download() from a local HTTP server, data/download_mnist.py;
+  * the shipped data/mnist.npz itself.
+
+Facts of MNIST (SHA-256 of the original files, digit counts) come from
+tests.test_loading. The real arrays are read from data/mnist.npz with np.load alone;
+TestShippedBundle pins that file to those facts. The original .gz files are looked for in
+the shared folder beside the repository; tests needing them are skipped without them.
+Nothing here uses the internet or writes into the project's data/ folder.
+"""
+import errno
+import functools
+import gc
+import gzip
+import hashlib
+import http.server
+import io
+import os
+import random
+import socket
+import subprocess
+import sys
+import threading
+import time
+import unittest
+import warnings
+import zipfile
+from pathlib import Path
+from unittest import mock
+
+import numpy as np
+
+from tests import ROOT, TempDirTestCase
+from tests.test_loading import (TEST_DIGIT_COUNTS, TEST_IMAGES_SHA256, TEST_LABELS_SHA256,
+                                TRAIN_IMAGES_SHA256, TRAIN_LABELS_SHA256)
+import lab.data
+import utils
+from lab.grade import write_csv
+
+SHIPPED = ROOT / 'data' / 'mnist.npz'
+# MNIST's four original files: bundle member -> (file name, shape, SHA-256 of the content).
+MNIST = {
+    'train_images': ('train-images-idx3-ubyte', (60000, 28, 28), TRAIN_IMAGES_SHA256),
+    'train_labels': ('train-labels-idx1-ubyte', (60000,), TRAIN_LABELS_SHA256),
+    'test_images': ('t10k-images-idx3-ubyte', (10000, 28, 28), TEST_IMAGES_SHA256),
+    'test_labels': ('t10k-labels-idx1-ubyte', (10000,), TEST_LABELS_SHA256),
+}
+# The headers of train-images-idx3-ubyte and train-labels-idx1-ubyte: magic 0x00000803
+# (unsigned bytes, 3 dimensions) then 60000, 28, 28; magic 0x00000801 then 60000.
+TRAIN_IMAGES_HEADER = bytes.fromhex('00000803 0000ea60 0000001c 0000001c')
+TRAIN_LABELS_HEADER = bytes.fromhex('00000801 0000ea60')
+ORIGINALS_DIR = next((folder for folder in (ROOT.parent / 'shared' / 'mnist',
+                                            Path('/work/shared/mnist'))
+                      if (folder / 'train-images-idx3-ubyte.gz').is_file()), None)
+NEEDS_ORIGINALS = unittest.skipIf(
+    ORIGINALS_DIR is None, "MNIST's four original .gz files are not on this machine "
+    "(looked in ../shared/mnist beside the repository and /work/shared/mnist)")
+RESTORE_HINTS = ('git checkout -- data/', 'download_mnist.py')
+CASES = 150  # per kind of damage in each fuzz test: bounded, seeded, fast
+
+
+@functools.lru_cache(maxsize=None)
+def shipped():
+    """The shipped bundle's arrays {member: uint8 array}, read with np.load alone.
+    Shared between tests: never change them in place."""
+    with np.load(SHIPPED) as bundle:
+        return {member: bundle[member] for member in bundle.files}
+
+
+def flat(images):
+    """(N, 28, 28) -> (N, 784), as utils' bytes loaders give images."""
+    return images.reshape(len(images), 28 * 28)
+
+
+def stand_in_test_split(pixel=0):
+    """A test split utils accepts: MNIST's digit counts (in digit order), every pixel the same."""
+    labels = np.repeat(np.arange(10, dtype=np.uint8), TEST_DIGIT_COUNTS)
+    return {'test_images': np.full((len(labels), 28, 28), pixel, np.uint8),
+            'test_labels': labels}
+
+
+def save_bundle(path, compressed=False, **members):
+    """Write members as an .npz at path (stored, or compressed as the shipped one is)."""
+    with open(path, 'wb') as out:
+        (np.savez_compressed if compressed else np.savez)(out, **members)
+    return path
+
+
+def csv_row(label=3, pixel=0):
+    return [label] + [pixel] * 784
+
+
+def csv_bytes(rows, newline='\n'):
+    return ''.join(','.join(map(str, row)) + newline for row in rows).encode()
+
+
+def use_folders(test):
+    """For the rest of test: work in test.tmp/work, with utils looking in its data/ and
+    then in test.tmp/beside, which stands for the data/ beside utils.py (so the project's
+    own bundle is not seen). Returns (work/data, beside), both created and empty."""
+    work_data, beside = test.tmp / 'work' / 'data', test.tmp / 'beside'
+    work_data.mkdir(parents=True)
+    beside.mkdir()
+    test.addCleanup(os.chdir, os.getcwd())
+    os.chdir(work_data.parent)
+    patcher = mock.patch.object(utils, 'DATA_FOLDERS', ('data', str(beside)))
+    patcher.start()
+    test.addCleanup(patcher.stop)
+    return work_data, beside
+
+
+def data_error(test, call):
+    """The message of the MnistDataError that call() raises; anything else fails the test."""
+    try:
+        result = call()
+    except utils.MnistDataError as err:
+        return str(err)
+    except Exception as err:  # the failure these tests exist to find
+        test.fail(f"{type(err).__name__} instead of MnistDataError: {err}")
+    test.fail(f"no MnistDataError: returned a {type(result).__name__}")
+
+
+def assert_names(test, message, path, *fragments):
+    """message names path, and each fragment elsewhere than in the path (and than in
+    utils' advice on getting the data, which names data/mnist.npz and the CSVs itself)."""
+    message = message.replace(utils.GET_DATA_HINT, '')
+    test.assertIn(str(path), message)
+    rest = message.replace(str(path), '')
+    for fragment in fragments:
+        test.assertIn(str(fragment), rest, message)
+
+
+def assert_says_how_to_restore(test, message):
+    test.assertTrue(any(hint in message for hint in RESTORE_HINTS), message)
+
+
+def assert_same_arrays(test, got, expected):
+    """Two sequences of arrays, equal in dtype, shape and every value."""
+    test.assertEqual(len(got), len(expected))
+    for got_array, expected_array in zip(got, expected):
+        test.assertEqual(got_array.dtype, expected_array.dtype)
+        np.testing.assert_array_equal(got_array, expected_array)
+
+
+def truncations(content, seed):
+    """CASES (description, bytes): content cut at seeded random places."""
+    rng = random.Random(seed)
+    for _ in range(CASES):
+        cut = rng.randrange(len(content))
+        yield f"cut to {cut} bytes", content[:cut]
+
+
+def byte_changes(content, seed):
+    """CASES (description, bytes): content with one byte changed, at seeded random places."""
+    rng = random.Random(seed)
+    for _ in range(CASES):
+        position, mask = rng.randrange(len(content)), rng.randrange(1, 256)
+        damaged = bytearray(content)
+        damaged[position] ^= mask
+        yield f"byte {position} xor {mask:#04x}", bytes(damaged)
+
+
+def compressed_spans(path):
+    """(offset, size) of each member's compressed bytes in the zip file at path."""
+    spans = {}
+    with zipfile.ZipFile(path) as bundle:
+        for info in bundle.infolist():
+            with open(path, 'rb') as raw:
+                raw.seek(info.header_offset + 26)
+                name_length, extra_length = np.frombuffer(raw.read(4), '<u2').tolist()
+            spans[info.filename] = (info.header_offset + 30 + name_length + extra_length,
+                                    info.compress_size)
+    return spans
+
+
+# ---------------------------------------------------------------------------
+# Where the data is found
+# ---------------------------------------------------------------------------
+
+class TestWhereTheDataIsFound(TempDirTestCase):
+    """Each place holds data whose every pixel is a different marker byte."""
+
+    def setUp(self):
+        super().setUp()
+        self.work, self.beside = use_folders(self)
+
+    def bundle(self, folder, pixel):
+        save_bundle(folder / 'mnist.npz', **stand_in_test_split(pixel))
+
+    def csv(self, folder, pixel):
+        (folder / 'mnist_test.csv').write_bytes(csv_bytes([csv_row(pixel=pixel)] * 2))
+
+    def assertReadsMarker(self, pixel):
+        images, _ = utils.load_mnist_test_bytes()
+        self.assertEqual(set(np.unique(images).tolist()), {pixel})
+
+    def test_bundle_in_the_working_folder_wins_over_the_one_beside_utils(self):
+        self.bundle(self.work, 1)
+        self.bundle(self.beside, 2)
+        self.assertReadsMarker(1)
+
+    def test_bundle_beside_utils_is_used_when_the_working_folder_has_none(self):
+        self.bundle(self.beside, 2)
+        self.assertReadsMarker(2)
+
+    def test_bundle_wins_over_csvs_in_the_same_folder(self):
+        self.bundle(self.work, 1)
+        self.csv(self.work, 3)
+        self.assertReadsMarker(1)
+
+    def test_bundle_beside_utils_wins_over_csvs_in_the_working_folder(self):
+        self.bundle(self.beside, 2)
+        self.csv(self.work, 3)
+        self.assertReadsMarker(2)
+
+    def test_csv_in_the_working_folder_wins_over_the_one_beside_utils(self):
+        self.csv(self.work, 3)
+        self.csv(self.beside, 4)
+        self.assertReadsMarker(3)
+
+    def test_csv_beside_utils_is_used_when_the_working_folder_has_none(self):
+        self.csv(self.beside, 4)
+        self.assertReadsMarker(4)
+
+    def test_a_file_named_data_in_the_working_folder_is_passed_over(self):
+        self.work.rmdir()
+        self.work.write_bytes(b'not a folder')
+        self.bundle(self.beside, 2)
+        self.assertReadsMarker(2)
+
+    def test_with_no_data_one_error_lists_all_four_places_and_how_to_get_the_data(self):
+        for loader, csv_name in ((utils.load_mnist_trainval, 'mnist_train.csv'),
+                                 (utils.load_mnist_test, 'mnist_test.csv')):
+            with self.subTest(loader=loader.__name__):
+                message = data_error(self, loader)
+                assert_says_how_to_restore(self, message)
+                places = message.replace(utils.GET_DATA_HINT, '')  # the advice names some too
+                for place in ('data/mnist.npz', f'{self.beside}/mnist.npz',
+                              f'data/{csv_name}', f'{self.beside}/{csv_name}'):
+                    self.assertIn(place, places)
+
+
+# ---------------------------------------------------------------------------
+# The course's CSVs give what the bundle gives
+# ---------------------------------------------------------------------------
+
+class TestCsvMatchesBundle(TempDirTestCase):
+    ROWS = 1000  # of the training file: any number of rows is accepted
+
+    def setUp(self):
+        super().setUp()
+        self.work, _ = use_folders(self)
+
+    def write_train_csv(self, newline='\n'):
+        """data/mnist_train.csv: the first ROWS images of MNIST's training file."""
+        images = flat(shipped()['train_images'][:self.ROWS])
+        labels = shipped()['train_labels'][:self.ROWS]
+        path = self.work / 'mnist_train.csv'
+        write_csv(path, images, labels)
+        if newline != '\n':
+            path.write_bytes(path.read_bytes().replace(b'\n', newline.encode()))
+        return images, labels.astype(np.int64)
+
+    def test_test_csv_gives_the_bundles_lists_arrays_and_bytes(self):
+        raw = shipped()
+        write_csv(self.work / 'mnist_test.csv', flat(raw['test_images']), raw['test_labels'])
+        loaders = (utils.load_mnist_test, utils.load_mnist_test_arrays,
+                   utils.load_mnist_test_bytes)
+        from_csv = [loader() for loader in loaders]
+        # The project's data/ beside utils.py: its bundle wins over the CSV.
+        with mock.patch.object(utils, 'DATA_FOLDERS', ('data', str(ROOT / 'data'))):
+            from_bundle = [loader() for loader in loaders]
+        self.assertEqual(from_csv[0], from_bundle[0])
+        for csv_arrays, bundle_arrays in zip(from_csv[1:], from_bundle[1:]):
+            assert_same_arrays(self, csv_arrays, bundle_arrays)
+
+    def test_train_csv_is_split_80_20_unshuffled_into_lists_of_k_over_255(self):
+        images, labels = self.write_train_csv()
+        cut = int(0.8 * self.ROWS)
+        train_data, train_label, val_data, val_label = utils.load_mnist_trainval()
+        self.assertEqual(train_data, (images[:cut] / 255).tolist())
+        self.assertEqual(val_data, (images[cut:] / 255).tolist())
+        self.assertEqual(train_label, labels[:cut].tolist())
+        self.assertEqual(val_label, labels[cut:].tolist())
+        self.assertEqual({type(px) for image in train_data + val_data for px in image}, {float})
+        self.assertEqual({type(label) for label in train_label + val_label}, {int})
+
+    def test_train_csv_gives_the_bundles_arrays_and_bytes(self):
+        images, labels = self.write_train_csv()
+        cut = int(0.8 * self.ROWS)
+        expected_bytes = (images[:cut], labels[:cut], images[cut:], labels[cut:])
+        assert_same_arrays(self, utils.load_mnist_trainval_bytes(), expected_bytes)
+        expected_arrays = (images[:cut] / 255, labels[:cut], images[cut:] / 255, labels[cut:])
+        assert_same_arrays(self, utils.load_mnist_trainval_arrays(), expected_arrays)
+
+    def test_windows_line_endings_across_read_blocks_read_the_same(self):
+        images, labels = self.write_train_csv(newline='\r\n')  # 2 MB: several read blocks
+        cut = int(0.8 * self.ROWS)
+        assert_same_arrays(self, utils.load_mnist_trainval_bytes(),
+                           (images[:cut], labels[:cut], images[cut:], labels[cut:]))
+
+
+# ---------------------------------------------------------------------------
+# A damaged bundle
+# ---------------------------------------------------------------------------
+
+class TestDamagedBundle(TempDirTestCase):
+    """A damaged bundle beside utils (a path no message names by chance): the test loader
+    must refuse it."""
+
+    def setUp(self):
+        super().setUp()
+        _, beside = use_folders(self)
+        self.path = beside / 'mnist.npz'
+
+    def assertRefused(self, *fragments):
+        message = data_error(self, utils.load_mnist_test_bytes)
+        assert_names(self, message, self.path, *fragments)
+        assert_says_how_to_restore(self, message)
+
+    def assertMembersRefused(self, **changes):
+        for what, array in changes.items():
+            with self.subTest(what):
+                members = stand_in_test_split()
+                members['test_' + what.split()[0]] = array
+                save_bundle(self.path, **members)
+                self.assertRefused()
+
+    def test_wrong_dtype_is_refused(self):
+        split = stand_in_test_split()
+        self.assertMembersRefused(**{
+            'images float32': split['test_images'].astype(np.float32),
+            'labels int64': split['test_labels'].astype(np.int64),
+            'labels float64': split['test_labels'].astype(np.float64),
+            'labels int8 with a -1': np.r_[np.int8(-1), split['test_labels'][1:].astype(np.int8)],
+        })
+
+    def test_wrong_shape_is_refused(self):
+        split = stand_in_test_split()
+        self.assertMembersRefused(**{
+            'images flat (10000, 784)': flat(split['test_images']),
+            'images holding the labels': split['test_labels'],
+            'images one short': split['test_images'][1:],
+            'labels (10000, 1)': split['test_labels'][:, None],
+            'labels a single number': np.uint8(7),
+        })
+
+    def test_a_changed_label_is_refused_naming_the_digit_counts(self):
+        members = stand_in_test_split()
+        members['test_labels'][0] = 1  # a 0 becomes a 1
+        save_bundle(self.path, **members)
+        self.assertRefused(TEST_DIGIT_COUNTS[0] - 1, TEST_DIGIT_COUNTS[1] + 1)
+
+    def test_a_missing_member_is_refused(self):
+        save_bundle(self.path, test_images=stand_in_test_split()['test_images'])
+        self.assertRefused('test_labels')
+
+    def test_a_truncated_bundle_is_refused(self):
+        content = save_bundle(self.path, compressed=True, **stand_in_test_split()).read_bytes()
+        self.path.write_bytes(content[:len(content) // 2])
+        self.assertRefused()
+
+    def test_a_refused_bundle_is_not_left_open(self):
+        # An open file keeps a damaged bundle from being replaced on Windows, e.g. by
+        # download_mnist.py run from the notebook whose last error still holds it.
+        self.path.write_bytes(b'PK\x03\x04' + bytes(100))  # a zip's start, cut short
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter('always', ResourceWarning)
+            data_error(self, utils.load_mnist_test_bytes)
+            gc.collect()
+        self.assertEqual([str(w.message) for w in caught if w.category is ResourceWarning], [])
+
+    def test_a_flipped_byte_in_a_members_compressed_data_is_refused(self):
+        save_bundle(self.path, compressed=True, **stand_in_test_split())
+        content = self.path.read_bytes()
+        for member, (offset, size) in compressed_spans(self.path).items():
+            with self.subTest(member):
+                damaged = bytearray(content)
+                damaged[offset + size // 2] ^= 0x10
+                self.path.write_bytes(bytes(damaged))
+                self.assertRefused()
+
+    def test_a_folder_in_place_of_the_bundle_is_refused(self):
+        self.path.mkdir()
+        self.assertRefused()
+
+    def test_a_file_that_is_not_a_zip_is_refused(self):
+        npy = io.BytesIO()
+        np.save(npy, stand_in_test_split()['test_images'])
+        for what, content in (('empty', b''), ('text', b'test_images,test_labels\n'),
+                              ('a single .npy array', npy.getvalue()),
+                              ('gzip', gzip.compress(b'\0' * 1000))):
+            with self.subTest(what):
+                self.path.write_bytes(content)
+                self.assertRefused()
+
+
+class TestBundleFuzz(TempDirTestCase):
+    """Seeded damage to a small bundle in the shipped format (real images, compressed).
+
+    utils wants MNIST's exact digit counts; here they are patched to those of the bundle's
+    60 images, so each case is fast and the zip's headers make up a fair share of the bytes.
+    Every damaged file must be refused, or (damage in bytes no check covers, such as a zip
+    timestamp) give exactly the original arrays.
+    """
+
+    def setUp(self):
+        super().setUp()
+        _, beside = use_folders(self)
+        self.images = flat(shipped()['test_images'][:60])
+        self.labels = shipped()['test_labels'][:60]
+        counts = tuple(np.bincount(self.labels, minlength=10).tolist())
+        patcher = mock.patch.dict(utils.DIGIT_COUNTS, test=counts)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+        self.path = save_bundle(beside / 'mnist.npz', compressed=True,
+                                test_images=self.images.reshape(60, 28, 28),
+                                test_labels=self.labels)
+        self.content = self.path.read_bytes()
+
+    def assertRefusedOrIntact(self, damages):
+        for what, damaged in damages:
+            self.path.write_bytes(damaged)
+            try:
+                images, labels = utils.load_mnist_test_bytes()
+            except utils.MnistDataError as err:
+                self.assertIn(str(self.path), str(err), what)
+                continue
+            except Exception as err:  # the failure this test exists to find
+                self.fail(f"{what}: {type(err).__name__}: {err}")
+            assert_same_arrays(self, (images, labels), (self.images, self.labels.astype(np.int64)))
+
+    def test_truncations_are_refused(self):
+        self.assertRefusedOrIntact(truncations(self.content, seed=1))
+
+    def test_single_byte_changes_are_refused_or_harmless(self):
+        self.assertRefusedOrIntact(byte_changes(self.content, seed=2))
+
+
+# ---------------------------------------------------------------------------
+# A damaged CSV
+# ---------------------------------------------------------------------------
+
+class TestCsvErrors(TempDirTestCase):
+    """Each bad CSV is refused by load_csv and by the loaders reading data/mnist_test.csv,
+    naming the file, the row (a line of the file), the column (the label is column 1) and
+    the value."""
+
+    def setUp(self):
+        super().setUp()
+        self.work, _ = use_folders(self)
+        self.path = self.work / 'mnist_test.csv'
+
+    def assertRefused(self, content, *fragments):
+        self.path.write_bytes(content)
+        self.assertReadersRefuse(*fragments)
+
+    def assertReadersRefuse(self, *fragments):
+        for reader, call, shown in (
+                ('load_csv', lambda: utils.load_csv(str(self.path)), self.path),
+                ('load_mnist_test', utils.load_mnist_test, 'data/mnist_test.csv')):
+            with self.subTest(reader=reader):
+                assert_names(self, data_error(self, call), shown, *fragments)
+
+    def rows_with(self, row_number, column, value, rows=3):
+        """rows good rows, but in row row_number (from 1) column column (from 1) holds value."""
+        rows = [csv_row() for _ in range(rows)]
+        rows[row_number - 1][column - 1] = value
+        return csv_bytes(rows)
+
+    def test_a_short_row_names_the_row_and_the_count(self):
+        self.assertRefused(csv_bytes([csv_row(), csv_row()[:500]]), 'row 2', '500', '785')
+
+    def test_a_non_number_names_the_row_column_and_value(self):
+        self.assertRefused(self.rows_with(3, 7, 'abc'), 'row 3', 'column 7', 'abc')
+
+    def test_signs_name_the_row_column_and_value(self):
+        for value in ('+-5', '-1', '+3'):
+            with self.subTest(value=value):
+                self.assertRefused(self.rows_with(2, 5, value), 'row 2', 'column 5', value)
+
+    def test_a_pixel_of_256_names_the_row_column_and_value(self):
+        self.assertRefused(self.rows_with(1, 301, 256), 'row 1', 'column 301', '256')
+
+    def test_a_label_of_10_names_the_row_column_and_value(self):
+        self.assertRefused(self.rows_with(2, 1, 10), 'row 2', 'column 1', '10')
+
+    def test_an_empty_field_names_the_row_and_column(self):
+        self.assertRefused(self.rows_with(2, 7, ''), 'row 2', 'column 7')
+
+    def test_an_empty_file_is_refused(self):
+        self.assertRefused(b'')
+
+    def test_a_binary_file_is_refused(self):
+        self.assertRefused(gzip.compress(csv_bytes([csv_row()])), 'row 1')
+
+    def test_blank_lines_are_skipped_and_rows_are_numbered_as_lines_of_the_file(self):
+        good = csv_bytes([csv_row(label=5)])
+        self.path.write_bytes(b'\n' + good + b'\n' + good + b'\n')
+        data, labels = utils.load_csv(str(self.path))
+        self.assertEqual(labels, [5, 5])
+        self.assertEqual(len(data), 2)
+        self.assertRefused(b'\n' + good + b'\n' + good + b'1,2\n', 'row 5')  # lines 1, 3 blank
+
+    def test_rows_past_the_first_read_block_are_numbered_as_lines_of_the_file(self):
+        rows = [csv_row(pixel=255) for _ in range(300)]  # 3 kB a row: about 1 MB
+        rows[249] = rows[249][:-1]
+        self.assertRefused(b'\n' + csv_bytes(rows), 'row 251', '784')
+
+    def test_a_missing_csv_is_a_data_error(self):
+        assert_names(self, data_error(self, lambda: utils.load_csv(str(self.path))), self.path)
+
+    def test_a_folder_in_place_of_the_csv_is_a_data_error(self):
+        self.path.mkdir()
+        self.assertReadersRefuse()
+
+
+class TestCsvFuzz(TempDirTestCase):
+    """Seeded damage to a 3-row CSV: a CSV has no checksum, so a changed digit cannot be
+    noticed; the promise is an error or a well-formed data set, never another exception."""
+
+    def setUp(self):
+        super().setUp()
+        rng = np.random.default_rng(4)
+        self.labels = rng.integers(0, 10, size=3)
+        self.pixels = rng.integers(0, 256, size=(3, 784))
+        self.content = csv_bytes(np.column_stack([self.labels, self.pixels]).tolist())
+        self.path = self.tmp / 'fuzzed.csv'
+
+    def read(self, what, content):
+        """load_csv's (data, labels), or None for MnistDataError; anything else fails."""
+        self.path.write_bytes(content)
+        try:
+            data, labels = utils.load_csv(str(self.path))
+        except utils.MnistDataError:
+            return None
+        except Exception as err:  # the failure this test exists to find
+            self.fail(f"{what}: {type(err).__name__}: {err}")
+        self.assertEqual(len(data), len(labels), what)
+        self.assertTrue(all(type(label) is int and 0 <= label <= 9 for label in labels), what)
+        for image in data:
+            self.assertEqual(len(image), 784, what)
+            self.assertTrue(all(type(px) is float and 0.0 <= px <= 1.0 for px in image), what)
+        return data, labels
+
+    def test_truncations_give_an_error_or_the_first_rows(self):
+        for what, damaged in truncations(self.content, seed=5):
+            result = self.read(what, damaged)
+            if result is None:
+                continue
+            data, labels = result
+            n = len(labels)
+            self.assertEqual(labels, self.labels[:n].tolist(), what)
+            # Only the very last number can have lost digits unnoticed.
+            got = np.rint(np.array(data) * 255)
+            np.testing.assert_array_equal(got[:, :-1], self.pixels[:n, :-1], err_msg=what)
+            np.testing.assert_array_equal(got[:-1], self.pixels[:n - 1], err_msg=what)
+
+    def test_byte_changes_give_an_error_or_a_well_formed_data_set(self):
+        for what, damaged in byte_changes(self.content, seed=6):
+            self.read(what, damaged)
+
+
+# ---------------------------------------------------------------------------
+# lab/data.py
+# ---------------------------------------------------------------------------
+
+class TestVerify(unittest.TestCase):
+    def test_the_expected_sha256_are_mnists(self):
+        self.assertEqual(dict(lab.data.ORIGINALS),
+                         {member: (name, digest) for member, (name, _, digest) in MNIST.items()})
+
+    def test_idx_headers_are_mnists(self):
+        self.assertEqual(lab.data.idx_header((60000, 28, 28)), TRAIN_IMAGES_HEADER)
+        self.assertEqual(lab.data.idx_header((60000,)), TRAIN_LABELS_HEADER)
+
+    def test_a_one_pixel_change_is_refused_naming_the_file_and_both_sha256(self):
+        images = shipped()['test_images'].copy()
+        images[1234, 14, 14] ^= 1
+        header = bytes.fromhex('00000803 00002710 0000001c 0000001c')  # 10000 images of 28x28
+        found = hashlib.sha256(header + images.tobytes()).hexdigest()
+        with self.assertRaises(utils.MnistDataError) as caught:
+            lab.data.verify('test_images', images.shape, images)
+        for fragment in ('t10k-images-idx3-ubyte', TEST_IMAGES_SHA256, found):
+            self.assertIn(fragment, str(caught.exception))
+
+    def test_data_in_parts_is_verified_as_one_file(self):
+        images = shipped()['train_images']
+        lab.data.verify('train_images', images.shape, images[:48000], images[48000:])
+        with self.assertRaises(utils.MnistDataError):
+            lab.data.verify('train_images', images.shape, images[:48000], images[48001:],
+                            images[48000:48001])  # the same rows, one moved to the end
+
+    def test_seeded_single_byte_changes_anywhere_are_refused(self):
+        labels = shipped()['test_labels']
+        rng = random.Random(7)
+        for _ in range(CASES):
+            damaged = labels.copy()
+            position = rng.randrange(len(damaged))
+            damaged[position] ^= rng.randrange(1, 256)
+            with self.assertRaises(utils.MnistDataError, msg=f"label {position}"):
+                lab.data.verify('test_labels', damaged.shape, damaged)
+
+
+class TestSplits(TempDirTestCase):
+    """splits() in a working folder whose data/mnist.npz is a copy of the real data."""
+
+    def setUp(self):
+        super().setUp()
+        self.work, _ = use_folders(self)
+        self.path = save_bundle(self.work / 'mnist.npz', **shipped())
+        patcher = mock.patch.dict(lab.data._cache, clear=True)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+
+    def damaged_bundle(self, path):
+        """A valid bundle of the size of self.path, one pixel of the test images changed:
+        utils can not tell (the digit counts are right), the SHA-256 can."""
+        members = dict(shipped())
+        members['test_images'] = members['test_images'].copy()
+        members['test_images'][0, 14, 14] ^= 1
+        save_bundle(path, **members)
+        stat = self.path.stat()
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        self.assertEqual(path.stat().st_size, stat.st_size)
+        return path
+
+    def test_splits_are_utils_data_and_a_second_call_returns_the_same_objects(self):
+        first = lab.data.splits()
+        assert_same_arrays(self, first, utils.load_mnist_trainval_bytes()
+                           + utils.load_mnist_test_bytes())
+        for again, before in zip(lab.data.splits(), first):
+            self.assertIs(again, before)
+
+    def test_a_touched_bundle_is_read_again(self):
+        first = lab.data.splits()
+        os.utime(self.path, ns=(time.time_ns(), time.time_ns() + 10**9))
+        second = lab.data.splits()
+        for again, before in zip(second, first):
+            self.assertIsNot(again, before)
+        assert_same_arrays(self, second, first)
+
+    def test_changes_utils_cannot_see_are_refused(self):
+        pixel = dict(shipped(), test_images=shipped()['test_images'].copy())
+        pixel['test_images'][0, 14, 14] ^= 1
+        swapped = dict(shipped(), test_labels=shipped()['test_labels'].copy())
+        swapped['test_labels'][[0, 1]] = swapped['test_labels'][[1, 0]]  # the counts stay
+        for what, members, name in (('one pixel', pixel, 't10k-images-idx3-ubyte'),
+                                    ('two labels swapped', swapped, 't10k-labels-idx1-ubyte')):
+            with self.subTest(what):
+                save_bundle(self.path, **members)
+                utils.load_mnist_test_bytes()  # utils accepts it
+                self.assertIn(name, data_error(self, lab.data.splits))
+
+    def test_a_damaged_bundle_elsewhere_with_the_same_size_and_time_is_not_served_from_cache(self):
+        lab.data.splits()
+        elsewhere = self.tmp / 'elsewhere' / 'data'
+        elsewhere.mkdir(parents=True)
+        self.damaged_bundle(elsewhere / 'mnist.npz')
+        os.chdir(elsewhere.parent)
+        self.assertIn('t10k-images-idx3-ubyte', data_error(self, lab.data.splits))
+
+    def test_a_bundle_replaced_by_a_damaged_one_of_the_same_size_and_time_is_read_again(self):
+        lab.data.splits()
+        os.replace(self.damaged_bundle(self.tmp / 'damaged.npz'), self.path)
+        self.assertIn('t10k-images-idx3-ubyte', data_error(self, lab.data.splits))
+
+
+class TestBuildBundle(TempDirTestCase):
+    def setUp(self):
+        super().setUp()
+        self.work, _ = use_folders(self)
+        self.path = self.work / 'mnist.npz'
+
+    def assertOnlyTheOldBundle(self):
+        self.assertEqual(self.path.read_bytes(), b'the old bundle')
+        self.assertEqual(sorted(os.listdir(self.work)), ['mnist.npz'])  # no .part left
+
+    def test_the_built_bundle_reads_back_identically_and_no_partial_file_is_left(self):
+        raw = shipped()
+        lab.data.build_bundle(raw, self.path)
+        self.assertEqual(sorted(os.listdir(self.work)), ['mnist.npz'])
+        self.assertLess(self.path.stat().st_size, 20e6)  # compressed: 55 MB of arrays
+        train = flat(raw['train_images']), raw['train_labels'].astype(np.int64)
+        assert_same_arrays(self, utils.load_mnist_trainval_bytes(),
+                           (train[0][:48000], train[1][:48000], train[0][48000:],
+                            train[1][48000:]))
+        assert_same_arrays(self, utils.load_mnist_test_bytes(),
+                           (flat(raw['test_images']), raw['test_labels'].astype(np.int64)))
+
+    def test_arrays_that_are_not_mnists_are_refused_and_the_old_bundle_is_kept(self):
+        raw = shipped()
+        changed = raw['test_images'].copy()
+        changed[0, 0, 0] = 1
+        without_labels = {member: raw[member] for member in MNIST if member != 'test_labels'}
+        for what, member, arrays in (
+                ('one pixel', 'test_images', dict(raw, test_images=changed)),
+                ('one image short', 'test_images', dict(raw, test_images=raw['test_images'][1:])),
+                ('labels as int64', 'test_labels',
+                 dict(raw, test_labels=raw['test_labels'].astype(np.int64))),
+                ('images as float64', 'test_images',
+                 dict(raw, test_images=raw['test_images'].astype(np.float64))),
+                ('no labels', 'test_labels', without_labels)):
+            with self.subTest(what):
+                self.path.write_bytes(b'the old bundle')
+                message = data_error(self, lambda: lab.data.build_bundle(arrays, self.path))
+                self.assertIn(member.replace('_', ' '), message.replace('_', ' '))
+                self.assertOnlyTheOldBundle()
+
+    def test_a_failure_while_writing_leaves_the_old_bundle_and_no_partial_file(self):
+        def fail_halfway(out, **arrays):
+            out.write(b'half a bundle')
+            raise OSError(errno.ENOSPC, 'No space left on device')
+
+        self.path.write_bytes(b'the old bundle')
+        with mock.patch.object(lab.data.np, 'savez_compressed', fail_halfway):
+            with self.assertRaises(OSError):
+                lab.data.build_bundle(shipped(), self.path)
+        self.assertOnlyTheOldBundle()
+
+
+@NEEDS_ORIGINALS
+class TestReadOriginals(TempDirTestCase):
+    def originals_with(self, name, content=None):
+        """A folder with MNIST's four .gz files, name replaced by content (None: missing)."""
+        folder = self.tmp / 'originals'
+        folder.mkdir()
+        for member_name, _, _ in MNIST.values():
+            if member_name + '.gz' != name:
+                os.symlink(ORIGINALS_DIR / (member_name + '.gz'), folder / (member_name + '.gz'))
+        if content is not None:
+            (folder / name).write_bytes(content)
+        return folder
+
+    def test_the_original_files_give_the_bundles_arrays(self):
+        arrays = lab.data.read_originals(ORIGINALS_DIR)
+        self.assertEqual(sorted(arrays), sorted(MNIST))
+        for member, array in arrays.items():
+            assert_same_arrays(self, [array], [shipped()[member]])
+
+    def test_a_missing_original_is_named(self):
+        folder = self.originals_with('train-labels-idx1-ubyte.gz')
+        message = data_error(self, lambda: lab.data.read_originals(folder))
+        self.assertIn(str(folder / 'train-labels-idx1-ubyte.gz'), message)
+
+    def test_a_truncated_original_is_named(self):
+        name = 'train-images-idx3-ubyte.gz'
+        folder = self.originals_with(name, (ORIGINALS_DIR / name).read_bytes()[:100000])
+        message = data_error(self, lambda: lab.data.read_originals(folder))
+        self.assertIn(str(folder / name), message)
+
+    def test_a_labels_file_in_place_of_the_images_names_both_headers(self):
+        folder = self.originals_with('train-images-idx3-ubyte.gz',
+                                     (ORIGINALS_DIR / 'train-labels-idx1-ubyte.gz').read_bytes())
+        message = data_error(self, lambda: lab.data.read_originals(folder))
+        self.assertIn('train-images-idx3-ubyte', message)
+        self.assertIn(TRAIN_LABELS_HEADER.hex(), message)
+        self.assertIn(TRAIN_IMAGES_HEADER.hex(), message)
+
+
+class TestDownloadScript(TempDirTestCase):
+    def run_script(self, *args):
+        return subprocess.run([sys.executable, str(ROOT / 'data' / 'download_mnist.py'), *args],
+                              cwd=str(self.tmp), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              universal_newlines=True, timeout=120)
+
+    @NEEDS_ORIGINALS
+    def test_from_the_original_files_it_writes_a_bundle_equal_to_the_shipped_one(self):
+        out = self.tmp / 'mnist.npz'
+        done = self.run_script('--from', str(ORIGINALS_DIR), '--out', str(out))
+        self.assertEqual(done.returncode, 0, done.stderr)
+        with np.load(out) as bundle:
+            self.assertEqual(sorted(bundle.files), sorted(MNIST))
+            for member in MNIST:
+                assert_same_arrays(self, [bundle[member]], [shipped()[member]])
+
+    def test_from_a_folder_without_the_files_it_exits_with_a_one_line_error(self):
+        out = self.tmp / 'mnist.npz'
+        done = self.run_script('--from', str(self.tmp), '--out', str(out))
+        self.assertNotEqual(done.returncode, 0)
+        self.assertEqual(len(done.stderr.strip().splitlines()), 1, done.stderr)
+        self.assertNotIn('Traceback', done.stderr)
+        self.assertIn(str(self.tmp / 'train-images-idx3-ubyte.gz'), done.stderr)
+        self.assertFalse(out.exists())
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@NEEDS_ORIGINALS
+class TestDownload(TempDirTestCase):
+    """download() from mirrors served on 127.0.0.1 (proxies bypassed): no internet."""
+
+    def setUp(self):
+        super().setUp()
+        patcher = mock.patch.dict(os.environ, {'no_proxy': '*', 'NO_PROXY': '*'})
+        patcher.start()
+        self.addCleanup(patcher.stop)
+        self.good = self.serve(ORIGINALS_DIR)
+        self.log = []
+
+    def serve(self, folder):
+        """The URL of an HTTP server on 127.0.0.1 serving folder, stopped after the test."""
+        server = http.server.ThreadingHTTPServer(
+            ('127.0.0.1', 0), functools.partial(QuietHandler, directory=str(folder)))
+        thread = threading.Thread(target=server.serve_forever, kwargs={'poll_interval': 0.05},
+                                  daemon=True)
+        thread.start()
+        self.addCleanup(server.server_close)
+        self.addCleanup(server.shutdown)
+        return f'http://127.0.0.1:{server.server_address[1]}/'
+
+    def report(self, line):
+        self.log.append((time.monotonic(), line))
+
+    def download(self, *mirrors):
+        return lab.data.download(mirrors=mirrors, timeout=1, report=self.report)
+
+    def assertOriginals(self, arrays):
+        self.assertEqual(sorted(arrays), sorted(MNIST))
+        for member, array in arrays.items():
+            assert_same_arrays(self, [array], [shipped()[member]])
+
+    def test_a_mirror_gives_the_original_arrays(self):
+        self.assertOriginals(self.download(self.good))
+
+    def test_a_mirror_serving_damaged_files_falls_back_to_the_next(self):
+        folder = self.tmp / 'damaged'
+        folder.mkdir()
+        os.symlink(ORIGINALS_DIR / 'train-images-idx3-ubyte.gz',
+                   folder / 'train-images-idx3-ubyte.gz')  # train-labels: missing (404)
+        images = (ORIGINALS_DIR / 't10k-images-idx3-ubyte.gz').read_bytes()
+        (folder / 't10k-images-idx3-ubyte.gz').write_bytes(images[:len(images) // 2])
+        labels = bytearray(gzip.decompress(
+            (ORIGINALS_DIR / 't10k-labels-idx1-ubyte.gz').read_bytes()))
+        labels[8] = (labels[8] + 1) % 10  # a valid gzip file, one label changed
+        (folder / 't10k-labels-idx1-ubyte.gz').write_bytes(gzip.compress(bytes(labels)))
+        damaged = self.serve(folder)
+        self.assertOriginals(self.download(damaged, self.good))
+        lines = [line for _, line in self.log]
+        for name in ('train-labels-idx1-ubyte', 't10k-images-idx3-ubyte',
+                     't10k-labels-idx1-ubyte'):
+            self.assertTrue(any(damaged + name + '.gz' in line for line in lines), name)
+        self.assertFalse(any(damaged + 'train-images' in line for line in lines))
+
+    def test_a_mirror_that_never_answers_times_out_once_and_is_skipped_after(self):
+        listener = socket.socket()  # accepts connections (the kernel does), never answers
+        self.addCleanup(listener.close)
+        listener.bind(('127.0.0.1', 0))
+        listener.listen(8)
+        silent = f'http://127.0.0.1:{listener.getsockname()[1]}/'
+        self.assertOriginals(self.download(silent, self.good))
+        waits = [when - before for (before, _), (when, line) in zip(self.log, self.log[1:])
+                 if line.strip().startswith(silent)]
+        self.assertEqual(len(waits), 1)  # asked once, then never again for the other files
+        self.assertGreater(waits[0], 0.9)  # it did wait for the mirror ...
+        self.assertLess(waits[0], 2.5)     # ... about the timeout of 1 s, not longer
+        self.assertIn('not asking it again', self.log[1][1])
+
+    def test_when_no_mirror_has_a_verified_copy_the_error_names_the_file_and_mirrors(self):
+        empty = self.serve(self.tmp)
+        message = data_error(self, lambda: self.download(empty))
+        self.assertIn('train-images-idx3-ubyte.gz', message)
+        self.assertIn(empty, message)
+
+
+# ---------------------------------------------------------------------------
+# The shipped bundle
+# ---------------------------------------------------------------------------
+
+class TestShippedBundle(unittest.TestCase):
+    def test_it_holds_exactly_mnists_four_arrays(self):
+        with zipfile.ZipFile(SHIPPED) as bundle:
+            self.assertEqual(sorted(bundle.namelist()), sorted(m + '.npy' for m in MNIST))
+        for member, (_, shape, _) in MNIST.items():
+            self.assertEqual(shipped()[member].shape, shape, member)
+            self.assertEqual(shipped()[member].dtype, np.uint8, member)
+
+    def test_each_member_is_mnists_original_file(self):
+        for member, array in shipped().items():
+            with self.subTest(member):
+                lab.data.verify(member, array.shape, array)
+
+
+if __name__ == '__main__':
+    unittest.main()
