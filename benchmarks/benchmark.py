@@ -47,8 +47,6 @@ for _var in ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS'):
 
 import datetime  # noqa: E402
 import functools  # noqa: E402
-import gc  # noqa: E402
-import platform  # noqa: E402
 import random  # noqa: E402
 import subprocess  # noqa: E402
 import time  # noqa: E402
@@ -60,6 +58,8 @@ import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+import loading  # noqa: E402  (benchmarks/loading.py)
+import machine  # noqa: E402  (benchmarks/machine.py)
 import utils  # noqa: E402
 from lab import runs  # noqa: E402
 from models import SoftmaxRegression, TwoLayerNet  # noqa: E402
@@ -105,20 +105,6 @@ def wall_and_cpu(fn):
 def blas_threads(n):
     """A context fixing numpy's BLAS to n threads (a no-op without threadpoolctl)."""
     return threadpool_limits(n, user_api='blas') if threadpool_limits else nullcontext()
-
-
-# ---------------------------------------------------------------------------
-# Loading
-# ---------------------------------------------------------------------------
-
-def time_loading(loaders):
-    """(wall, CPU) seconds to run the loaders one after the other, from an empty cache."""
-        gc.collect()
-    results = []
-    elapsed = wall_and_cpu(lambda: results.extend(load() for load in loaders))
-    del results
-    gc.collect()
-    return elapsed
 
 
 # ---------------------------------------------------------------------------
@@ -250,29 +236,13 @@ def full_run(epochs):
 # ---------------------------------------------------------------------------
 
 def describe_machine():
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path('/proc/cpuinfo').read_text().splitlines():
-            if line.startswith('model name'):
-                cpu = line.split(':', 1)[1].strip()
-                break
-    except OSError:
-        pass
     blas = ''
     if threadpool_info:
         info = [i for i in threadpool_info() if i.get('user_api') == 'blas']
         if info:
             blas = f", {info[0].get('internal_api')} {info[0].get('version')}"
     torch_text = f", torch {torch.__version__}" if torch else ", torch not installed"
-    return (f"{cpu}, {os.cpu_count()} cores; Python {platform.python_version()}, "
-            f"numpy {np.__version__}{blas}{torch_text}")
-
-
-def load_average():
-    try:
-        return ' '.join(f"{x:.1f}" for x in os.getloadavg())
-    except OSError:
-        return 'n/a'
+    return f"{machine.describe()}; numpy {np.__version__}{blas}{torch_text}"
 
 
 def fmt(value, unit='s'):
@@ -288,8 +258,7 @@ def main():
     scale = 1 / fraction
     command = ' '.join(['python benchmarks/benchmark.py'] + sys.argv[1:])
     print(f"Benchmark run {datetime.date.today().isoformat()}: `{command}`  ")
-    print(f"Machine: {describe_machine()}; BLAS threads {ARGS.threads}; "
-          f"load average at start {load_average()}.  ")
+    print(f"Machine: {describe_machine()}; BLAS threads {ARGS.threads}.  ")
     if ARGS.quick:
         print("Quick mode: each epoch is timed on its first quarter of batches, times 4.  ")
     print()
@@ -298,12 +267,8 @@ def main():
     rss_epochs = 2 if ARGS.quick else 10
     rss_mib, run_seconds, test_acc = full_run(rss_epochs)
 
-    # Loading, from an empty cache each time.
-    loads = {'lists': [], 'arrays': []}
-    for _ in range(repeats):
-        loads['lists'].append(time_loading([utils.load_mnist_trainval, utils.load_mnist_test]))
-        loads['arrays'].append(time_loading([utils.load_mnist_trainval_arrays,
-                                             utils.load_mnist_test_arrays]))
+    # Loading: every path in this process, with the garbage collector on.
+    loading_table = loading.table(repeats)
     train_images, train_y, val_images, val_y = utils.load_mnist_trainval_bytes()
     train_X = np.divide(train_images, 255.0, dtype=np.float64)     # for PyTorch
 
@@ -358,11 +323,10 @@ def main():
     def wall_cpu(pairs):
         return f"{fmt(median(w for w, _ in pairs))} | {fmt(median(c for _, c in pairs))}"
 
-    print("| loading, evaluation, memory | wall | CPU | target |")
+    print('\n'.join(loading_table))
+    print()
+    print("| evaluation, a full run, memory | wall | CPU | target |")
     print("|---|---|---|---|")
-    print(f"| load all splits as lists (cache cleared) | {wall_cpu(loads['lists'])} | ≤ 1.5 s |")
-    print(f"| load all splits as arrays (cache cleared) | {wall_cpu(loads['arrays'])} "
-          f"| ≤ 0.3 s |")
     for kind in MODELS:
         print(f"| evaluate {kind} on the 12,000 validation images | {wall_cpu(evals[kind])} | |")
     print(f"| full `train_model` run, two-layer defaults, {rss_epochs} epochs "
@@ -399,7 +363,7 @@ def main():
     else:
         print("PyTorch is not installed (or --no-torch), so its columns are empty; it is "
               "an optional, benchmark-only package, never a project requirement.  ")
-    print(f"Load average at end: {load_average()}.")
+    print(f"Load average at end: {machine.load_average()}.")
 
 
 if __name__ == '__main__':
