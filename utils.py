@@ -83,7 +83,7 @@ def _read_bundle(path, split):
         with open(path, 'rb') as file, np.load(file) as bundle:
             images, labels = bundle[split + '_images'], bundle[split + '_labels']
     except Exception as err:    # a damaged zip raises any of several library errors
-        raise MnistDataError(f"{path} cannot be read ({type(err).__name__}: {err}). "
+        raise MnistDataError(f'{path} cannot be read ({type(err).__name__}: {err}). '
                              + GET_DATA_HINT) from None
     counts = None
     if labels.dtype == np.uint8 and labels.ndim == 1:
@@ -99,7 +99,7 @@ def _read_bundle(path, split):
 
 
 VALUES_PER_ROW = 785  # the label, then 28 * 28 pixels
-RANGES = "the label 0-9, then 784 pixels 0-255"
+RANGES = 'the label 0-9, then 784 pixels 0-255'
 
 
 def _pieces(file, rest, size):
@@ -122,11 +122,11 @@ def _error(path, text, row, pos, problem, name_value=True):
     _parse_rows(path, text[:line], row)
     row += text.count(b'\n', 0, line)
     if not name_value:
-        return MnistDataError(f"{path}, row {row}: {problem}")
+        return MnistDataError(f'{path}, row {row}: {problem}')
     start = max(line, text.rfind(b',', 0, pos) + 1)
     value = text[start:text.find(b'\n', pos)].split(b',')[0][:20].decode('utf-8', 'replace')
     column = text.count(b',', line, start) + 1
-    return MnistDataError(f"{path}, row {row}, column {column}: {value!r} {problem}")
+    return MnistDataError(f'{path}, row {row}, column {column}: {value!r} {problem}')
 
 
 def _values(b, ends, lengths):
@@ -150,10 +150,10 @@ def _parse_rows(path, text, row):
     valid = ((b >= ord('0')) & (b <= ord('9'))) | (b == ord(',')) | (b == ord('\n'))
     if not valid.all():
         pos = int(valid.argmin())
-        found = (f"{chr(b[pos])!r}, which is not a digit or a comma" if 32 <= b[pos] < 127
-                 or b[pos] == ord('\r') else f"byte 0x{b[pos]:02X}, which is not text")
-        raise _error(path, text, row, pos, f"holds {found}; every value must be a whole "
-                     f"number in digits ({RANGES}).")
+        found = (f'{chr(b[pos])!r}, which is not a digit or a comma' if 32 <= b[pos] < 127
+                 or b[pos] == ord('\r') else f'byte 0x{b[pos]:02X}, which is not text')
+        raise _error(path, text, row, pos, f'holds {found}; every value must be a whole '
+                     f'number in digits ({RANGES}).')
     ends = np.flatnonzero(b < ord('0'))  # each value ends at a comma or a line feed
     lengths = ends - np.r_[0, ends[:-1] + 1]
     is_lf = b[ends] == ord('\n')
@@ -162,22 +162,22 @@ def _parse_rows(path, text, row):
         keep = (lengths > 0) | ~is_lf | ~np.r_[True, is_lf[:-1]]
         ends, lengths, is_lf = ends[keep], lengths[keep], is_lf[keep]
         if len(ends) and lengths.min() == 0:
-            raise _error(path, text, row, int(ends[lengths.argmin()]), "is empty (two commas in "
-                         f"a row, or a comma ending the line); expected a whole number ({RANGES}).")
+            raise _error(path, text, row, int(ends[lengths.argmin()]), 'is empty (two commas in '
+                         f'a row, or a comma ending the line); expected a whole number ({RANGES}).')
     rows = int(is_lf.sum())
     if len(ends) != rows * VALUES_PER_ROW or not is_lf[VALUES_PER_ROW - 1::VALUES_PER_ROW].all():
         row_ends = np.flatnonzero(is_lf)  # index of each row's last value
         counts = np.diff(row_ends, prepend=-1)
         first = int(np.argmax(counts != VALUES_PER_ROW))
         start = np.r_[0, row_ends + 1][first]  # index of that row's first value
-        raise _error(path, text, row, int(ends[start] - lengths[start]), f"expected "
-                     f"{VALUES_PER_ROW} values ({RANGES}), found {counts[first]}.", False)
+        raise _error(path, text, row, int(ends[start] - lengths[start]), f'expected '
+                     f'{VALUES_PER_ROW} values ({RANGES}), found {counts[first]}.', False)
     table = _values(b, ends, lengths).reshape(rows, VALUES_PER_ROW)
     if rows and (lengths.max() > 3 or table[:, 0].max() > 9 or table[:, 1:].max() > 255):
         first = int(np.argmax((lengths > 3) | (table > np.r_[9, [255] * 784]).ravel()))
         what = 'the label 0-9' if first % VALUES_PER_ROW == 0 else 'a pixel value 0-255'
         raise _error(path, text, row, int(ends[first] - lengths[first]),
-                     f"is out of range; expected {what} (at most 3 digits).")
+                     f'is out of range; expected {what} (at most 3 digits).')
     return table[:, 1:].astype(np.uint8), table[:, 0].astype(np.int64)
 
 
@@ -190,16 +190,16 @@ def _read_csv(path, block_size=1 << 18):
     try:
         file = open(path, 'rb')
     except OSError as err:
-        raise MnistDataError(f"{path} cannot be read ({err.strerror}).") from None
+        raise MnistDataError(f'{path} cannot be read ({err.strerror}).') from None
     with file:
         start = file.read(3)
         if not start:
-            raise MnistDataError(f"{path} is empty; expected one line per image ({RANGES}).")
+            raise MnistDataError(f'{path} is empty; expected one line per image ({RANGES}).')
         rest = b'' if start == b'\xef\xbb\xbf' else start  # skip a UTF-8 byte order mark
         parts = [_parse_rows(path, text, row) for row, text in _pieces(file, rest, block_size)]
     if not sum(len(labels) for _, labels in parts):
-        raise MnistDataError(f"{path} holds no rows, only blank lines; expected one line per "
-                             f"image ({RANGES}).")
+        raise MnistDataError(f'{path} holds no rows, only blank lines; expected one line per '
+                             f'image ({RANGES}).')
     return tuple(np.concatenate(columns) for columns in zip(*parts))
 
 
@@ -290,7 +290,7 @@ def _ragged_rows(data):
     except TypeError:
         return ''
     odd = next((i for i, n in enumerate(lengths) if n != lengths[0]), None)
-    return '' if odd is None else f": row {odd} has {lengths[odd]} values, row 0 has {lengths[0]}"
+    return '' if odd is None else f': row {odd} has {lengths[odd]} values, row 0 has {lengths[0]}'
 
 
 def _dataset_arrays(data, label):
@@ -304,24 +304,24 @@ def _dataset_arrays(data, label):
         X = None
     if X is None or X.dtype.kind not in 'fiub':
         found = _ragged_rows(data) or f"; got {'rows of other lengths' if X is None else X.dtype}"
-        raise ValueError(f"data must be N rows of equally many real numbers{found}.")
+        raise ValueError(f'data must be N rows of equally many real numbers{found}.')
     X = X.astype(np.float64, copy=False)
     if X.ndim != 2:
-        raise ValueError(f"data must be 2-D, one flattened image per row; got shape {X.shape}.")
+        raise ValueError(f'data must be 2-D, one flattened image per row; got shape {X.shape}.')
     finite = np.isfinite(X)
     if not finite.all():
         row, column = np.argwhere(~finite)[0]
-        raise ValueError(f"data holds {X.size - np.count_nonzero(finite)} NaN or infinite "
-                         f"values, the first at row {row}, column {column}.")
+        raise ValueError(f'data holds {X.size - np.count_nonzero(finite)} NaN or infinite '
+                         f'values, the first at row {row}, column {column}.')
     y = np.asarray(label)
     if y.shape != (len(X),):
-        raise ValueError(f"label must hold one label per row of data: data has {len(X)} rows, "
-                         f"label has shape {y.shape}.")
+        raise ValueError(f'label must hold one label per row of data: data has {len(X)} rows, '
+                         f'label has shape {y.shape}.')
     if y.dtype.kind not in 'iu':
         # NaN, inf and floats beyond 2**53 are not whole numbers an integer can hold.
         whole = y.dtype.kind == 'f' and np.all((y == np.round(y)) & (np.abs(y) < 2 ** 53))
         if not whole:
-            raise ValueError(f"labels must be whole numbers, got {y.dtype}: {y[:3].tolist()}.")
+            raise ValueError(f'labels must be whole numbers, got {y.dtype}: {y[:3].tolist()}.')
         y = y.astype(np.int64)
     return X, y
 
@@ -338,12 +338,12 @@ def generate_batched_data(data, label, batch_size=32, shuffle=False, seed=None):
     X, y = _dataset_arrays(data, label)
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
             or batch_size < 1:
-        raise ValueError(f"batch_size must be a whole number of at least 1, got {batch_size!r}.")
+        raise ValueError(f'batch_size must be a whole number of at least 1, got {batch_size!r}.')
     if seed is not None:
         try:    # Python 3.11+ refuses numpy's integers; older ones seed them as ints
             random.seed(int(seed) if isinstance(seed, np.integer) else seed)
         except TypeError:
-            raise ValueError(f"seed must be a whole number or None, got {seed!r}.") from None
+            raise ValueError(f'seed must be a whole number or None, got {seed!r}.') from None
     order = list(range(len(X)))
     if shuffle:
         random.shuffle(order)
@@ -358,10 +358,10 @@ def generate_batched_data(data, label, batch_size=32, shuffle=False, seed=None):
 def _check_batch_count(data, label):
     """ValueError unless there is at least one batch, and as many label batches as data batches."""
     if len(data) != len(label):
-        raise ValueError(f"got {len(data)} batches of data but {len(label)} batches of labels; "
-                         "they must pair up one to one.")
+        raise ValueError(f'got {len(data)} batches of data but {len(label)} batches of labels; '
+                         'they must pair up one to one.')
     if len(data) == 0:
-        raise ValueError("got no batches: the data is empty.")
+        raise ValueError('got no batches: the data is empty.')
 
 
 # A diverging run overflows on purpose; numpy's warnings about it would only be noise.
@@ -386,13 +386,13 @@ def train(epoch, batched_train_data, batched_train_label, model, optimizer, debu
         correct += accuracy * len(y)
         seen += len(y)
         if debug and batch % 10 == 0:
-            print(f"Epoch {epoch}, batch {batch}: loss {loss:.4f}, accuracy {accuracy:.4f}",
+            print(f'Epoch {epoch}, batch {batch}: loss {loss:.4f}, accuracy {accuracy:.4f}',
                   file=log_file)
         if batch_hook is not None:
             batch_hook(epoch, batch, loss, accuracy)
     epoch_acc = correct / seen
     if debug:
-        print(f"* Average accuracy of epoch {epoch}: {epoch_acc:.4f}", file=log_file)
+        print(f'* Average accuracy of epoch {epoch}: {epoch_acc:.4f}', file=log_file)
     return total_loss / len(batched_train_data), epoch_acc
 
 
@@ -408,11 +408,11 @@ def evaluate(batched_test_data, batched_test_label, model, debug=True, log_file=
         correct += accuracy * len(y)
         seen += len(y)
         if debug and batch % 10 == 0:
-            print(f"Evaluate, batch {batch}: loss {loss:.4f}, accuracy {accuracy:.4f}",
+            print(f'Evaluate, batch {batch}: loss {loss:.4f}, accuracy {accuracy:.4f}',
                   file=log_file)
     acc = correct / seen
     if debug:
-        print(f"* Evaluation accuracy: {acc:.4f}", file=log_file)
+        print(f'* Evaluation accuracy: {acc:.4f}', file=log_file)
     return total_loss / len(batched_test_data), acc
 
 
@@ -429,21 +429,21 @@ def plot_curves(train_loss_history, train_acc_history, valid_loss_history, valid
     With save_only, they are saved and closed instead of shown.
     """
     epochs = np.arange(1, len(train_loss_history) + 1)
-    title = f" ({run_name})" if run_name else ""
+    title = f' ({run_name})' if run_name else ''
     panels = [('loss', 'Loss', train_loss_history, valid_loss_history),
               ('accuracy', 'Accuracy', train_acc_history, valid_acc_history)]
     for suffix, label, train_values, valid_values in panels:
         fig, ax = plt.subplots(figsize=(6, 4))
         ax.plot(epochs, train_values, marker='o', label=f'train {suffix}')
         ax.plot(epochs, valid_values, marker='s', label=f'validation {suffix}')
-        ax.set_title(f"{label} per epoch{title}")
+        ax.set_title(f'{label} per epoch{title}')
         ax.set_xlabel('epoch')
         ax.set_ylabel(label.lower())
         ax.legend()
         ax.grid(alpha=0.3)
         fig.tight_layout()
         if run_name:
-            fig.savefig(f"{out_dir}/{run_name}_{suffix}.png", dpi=100)
+            fig.savefig(f'{out_dir}/{run_name}_{suffix}.png', dpi=100)
         if save_only:
             plt.close(fig)
     if not save_only:

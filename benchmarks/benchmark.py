@@ -51,8 +51,8 @@ import random  # noqa: E402
 import subprocess  # noqa: E402
 import time  # noqa: E402
 from contextlib import nullcontext  # noqa: E402
-from statistics import median  # noqa: E402
 from pathlib import Path  # noqa: E402
+from statistics import median  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -60,6 +60,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 import loading  # noqa: E402  (benchmarks/loading.py)
 import machine  # noqa: E402  (benchmarks/machine.py)
+
 import utils  # noqa: E402
 from lab import runs  # noqa: E402
 from models import SoftmaxRegression, TwoLayerNet  # noqa: E402
@@ -241,26 +242,26 @@ def describe_machine():
         info = [i for i in threadpool_info() if i.get('user_api') == 'blas']
         if info:
             blas = f", {info[0].get('internal_api')} {info[0].get('version')}"
-    torch_text = f", torch {torch.__version__}" if torch else ", torch not installed"
-    return f"{machine.describe()}; numpy {np.__version__}{blas}{torch_text}"
+    torch_text = f', torch {torch.__version__}' if torch else ', torch not installed'
+    return f'{machine.describe()}; numpy {np.__version__}{blas}{torch_text}'
 
 
 def fmt(value, unit='s'):
     if value is None:
         return '–'
     if unit == 's':
-        return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
-    return f"{value:.2f}×"
+        return f'{value * 1000:.0f} ms' if value < 1 else f'{value:.2f} s'
+    return f'{value:.2f}×'
 
 
 def main():
     repeats, fraction = ARGS.repeats, (0.25 if ARGS.quick else 1.0)
     scale = 1 / fraction
     command = ' '.join(['python benchmarks/benchmark.py'] + sys.argv[1:])
-    print(f"Benchmark run {datetime.date.today().isoformat()}: `{command}`  ")
-    print(f"Machine: {describe_machine()}; BLAS threads {ARGS.threads}.  ")
+    print(f'Benchmark run {datetime.date.today().isoformat()}: `{command}`  ')
+    print(f'Machine: {describe_machine()}; BLAS threads {ARGS.threads}.  ')
     if ARGS.quick:
-        print("Quick mode: each epoch is timed on its first quarter of batches, times 4.  ")
+        print('Quick mode: each epoch is timed on its first quarter of batches, times 4.  ')
     print()
 
     # The full run first, while this process is still small.
@@ -321,17 +322,17 @@ def main():
         return median([x / y for x, y in pairs]) if pairs else None
 
     def wall_cpu(pairs):
-        return f"{fmt(median(w for w, _ in pairs))} | {fmt(median(c for _, c in pairs))}"
+        return f'{fmt(median(w for w, _ in pairs))} | {fmt(median(c for _, c in pairs))}'
 
     print('\n'.join(loading_table))
     print()
-    print("| evaluation, a full run, memory | wall | CPU | target |")
-    print("|---|---|---|---|")
+    print('| evaluation, a full run, memory | wall | CPU | target |')
+    print('|---|---|---|---|')
     for kind in MODELS:
-        print(f"| evaluate {kind} on the 12,000 validation images | {wall_cpu(evals[kind])} | |")
-    print(f"| full `train_model` run, two-layer defaults, {rss_epochs} epochs "
-          f"(test accuracy {test_acc:.4f}) | {fmt(run_seconds)} | | |")
-    print(f"| peak RSS of that run (fresh process) | {rss_mib:.0f} MiB | | ≤ 1 GB, whole notebook |")
+        print(f'| evaluate {kind} on the 12,000 validation images | {wall_cpu(evals[kind])} | |')
+    print(f'| full `train_model` run, two-layer defaults, {rss_epochs} epochs '
+          f'(test accuracy {test_acc:.4f}) | {fmt(run_seconds)} | | |')
+    print(f'| peak RSS of that run (fresh process) | {rss_mib:.0f} MiB | | ≤ 1 GB, whole notebook |')
     print()
 
     print("Seconds per training epoch: 48,000 images, SGD lr 0.1, reg 0.001, hidden 128. "
@@ -340,10 +341,10 @@ def main():
           "bound/torch f32: numpy's float64 matrix products alone, against PyTorch's whole "
           "float32 epoch.")
     print()
-    print("| model | batch | numpy wall | numpy CPU | matmul bound (GFLOP/s) | ×bound "
-          "| torch f64 | numpy/torch f64 | torch f32 | numpy/torch f32 | bound/torch f32 "
-          "| numpy, 2 BLAS threads | 2 threads/1 |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print('| model | batch | numpy wall | numpy CPU | matmul bound (GFLOP/s) | ×bound '
+          '| torch f64 | numpy/torch f64 | torch f32 | numpy/torch f32 | bound/torch f32 '
+          '| numpy, 2 BLAS threads | 2 threads/1 |')
+    print('|---|---|---|---|---|---|---|---|---|---|---|---|---|')
     for (kind, batch_size), row in rows.items():
         bound = median(row['bound'])
         cells = [kind, str(batch_size), fmt(median(row['numpy'])), fmt(median(row['cpu'])),
@@ -361,9 +362,9 @@ def main():
         print(f"Same computation: after one epoch from the same initial weights, numpy's and "
               f"PyTorch float64's weights differ by at most {max(agreement.values()):.1e}.  ")
     else:
-        print("PyTorch is not installed (or --no-torch), so its columns are empty; it is "
-              "an optional, benchmark-only package, never a project requirement.  ")
-    print(f"Load average at end: {machine.load_average()}.")
+        print('PyTorch is not installed (or --no-torch), so its columns are empty; it is '
+              'an optional, benchmark-only package, never a project requirement.  ')
+    print(f'Load average at end: {machine.load_average()}.')
 
 
 if __name__ == '__main__':

@@ -38,9 +38,10 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from machine import describe  # noqa: E402  (benchmarks/machine.py)
+
 import utils  # noqa: E402
 from lab import grade  # noqa: E402
-from machine import describe  # noqa: E402  (benchmarks/machine.py)
 
 BUNDLE = ROOT / 'data' / utils.BUNDLE
 # Targets of the performance issue, as ratios: (numerator, denominator, at most).
@@ -141,12 +142,12 @@ def table(repeats=5):
         peaks = {name: peak_mib(csv_data_dir, name) for name in times}
     lines = ['| loading all splits | median | peak memory (fresh process) |', '|---|---|---|']
     for name, seconds in times.items():
-        lines.append(f"| {name} | {median(seconds):.3f} s | {peaks[name]:.0f} MiB |")
+        lines.append(f'| {name} | {median(seconds):.3f} s | {peaks[name]:.0f} MiB |')
     lines += ['', '| ratio | measured | target |', '|---|---|---|']
     for top, bottom, target in TARGETS:
         ratio = median(a / b for a, b in zip(times[top], times[bottom]))
         verdict = 'met' if ratio <= target else 'NOT met'
-        lines.append(f"| {top} / {bottom} | {ratio:.2f}× | ≤ {target}× ({verdict}) |")
+        lines.append(f'| {top} / {bottom} | {ratio:.2f}× | ≤ {target}× ({verdict}) |')
     return lines
 
 
@@ -154,7 +155,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--repeats', type=int, default=5)
     args = parser.parse_args()
-    print(f"Machine: {describe()}; numpy {np.__version__}.  ")
+    print(f'Machine: {describe()}; numpy {np.__version__}.  ')
     print('\n'.join(table(args.repeats)))
 
 

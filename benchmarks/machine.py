@@ -23,12 +23,12 @@ def cpu_model():
 def load_average():
     """The 1, 5 and 15 minute load averages, as text."""
     try:
-        return ' '.join(f"{x:.1f}" for x in os.getloadavg())
+        return ' '.join(f'{x:.1f}' for x in os.getloadavg())
     except OSError:
         return 'n/a'
 
 
 def describe():
     """'<CPU>, <n> cores; Python x.y.z' with the load average."""
-    return (f"{cpu_model()}, {os.cpu_count()} cores; Python {platform.python_version()}; "
-            f"load average {load_average()}")
+    return (f'{cpu_model()}, {os.cpu_count()} cores; Python {platform.python_version()}; '
+            f'load average {load_average()}')

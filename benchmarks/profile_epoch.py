@@ -111,12 +111,12 @@ def main():
     utils.train(0, batches, label_batches, model, optimizer, debug=False)
     plain = time.perf_counter() - start
 
-    print(f"{args.model}, batch size {args.batch_size}: profiled epoch {profiled:.3f} s, "
-          f"plain utils.train epoch {plain:.3f} s")
-    print("| step | seconds | share |")
-    print("|---|---|---|")
+    print(f'{args.model}, batch size {args.batch_size}: profiled epoch {profiled:.3f} s, '
+          f'plain utils.train epoch {plain:.3f} s')
+    print('| step | seconds | share |')
+    print('|---|---|---|')
     for name, total in sorted(clock.totals.items(), key=lambda item: -item[1]):
-        print(f"| {name} | {total:.3f} | {total / profiled:.0%} |")
+        print(f'| {name} | {total:.3f} | {total / profiled:.0%} |')
 
 
 if __name__ == '__main__':

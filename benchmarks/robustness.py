@@ -58,12 +58,12 @@ def check_cost(train_X, train_y, repeats=5):
     per_call = (time.perf_counter() - started) / calls
 
     best_checked, best_unchecked = min(times['checked']), min(times['unchecked'])
-    print(f"two-layer epoch, checks on:  {best_checked:.3f} s (best of {repeats})")
-    print(f"two-layer epoch, checks off: {best_unchecked:.3f} s (best of {repeats})")
-    print(f"difference: {100 * (best_checked / best_unchecked - 1):+.2f}% "
-          "(noise on a shared machine is of the same order)")
-    print(f"_check_batch alone: {per_call * 1e6:.1f} us per batch, "
-          f"{100 * per_call * 750 / best_unchecked:.2f}% of the epoch (750 batches)")
+    print(f'two-layer epoch, checks on:  {best_checked:.3f} s (best of {repeats})')
+    print(f'two-layer epoch, checks off: {best_unchecked:.3f} s (best of {repeats})')
+    print(f'difference: {100 * (best_checked / best_unchecked - 1):+.2f}% '
+          '(noise on a shared machine is of the same order)')
+    print(f'_check_batch alone: {per_call * 1e6:.1f} us per batch, '
+          f'{100 * per_call * 750 / best_unchecked:.2f}% of the epoch (750 batches)')
 
 
 def survey(train_X, train_y, val_X, val_y):
@@ -73,10 +73,10 @@ def survey(train_X, train_y, val_X, val_y):
             try:
                 seconds, model = one_epoch(train_X, train_y, model_class, learning_rate)
                 _, accuracy = utils.evaluate(*val, model, debug=False)
-                outcome = f"finished, validation accuracy {accuracy:.3f}"
+                outcome = f'finished, validation accuracy {accuracy:.3f}'
             except runs.TrainingDiverged as err:
-                outcome = f"diverged at batch {err.batch} (loss {err.loss:.3g})"
-            print(f"{model_class.__name__:17} lr {learning_rate:<7g} {outcome}")
+                outcome = f'diverged at batch {err.batch} (loss {err.loss:.3g})'
+            print(f'{model_class.__name__:17} lr {learning_rate:<7g} {outcome}')
 
 
 def main():

@@ -25,10 +25,10 @@ def main():
     cpu_before = time.process_time()
     result = runs.train_model(BEST, seed=args.seed)
     cpu = time.process_time() - cpu_before
-    print(f"config: {BEST.name}, seed {args.seed}, run folder {result.run_dir}")
-    print(f"best validation accuracy {result.valid_acc_history[result.best_epoch]:.4f} "
-          f"(epoch {result.best_epoch + 1} of {len(result.valid_acc_history)})")
-    print(f"test accuracy of that model {result.test_acc:.4f}")
+    print(f'config: {BEST.name}, seed {args.seed}, run folder {result.run_dir}')
+    print(f'best validation accuracy {result.valid_acc_history[result.best_epoch]:.4f} '
+          f'(epoch {result.best_epoch + 1} of {len(result.valid_acc_history)})')
+    print(f'test accuracy of that model {result.test_acc:.4f}')
     print(f"wall time {result.seconds:.1f} s, CPU time {cpu:.1f} s, "
           f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}, "
           f"load average {load_before:.2f} before / {os.getloadavg()[0]:.2f} after "

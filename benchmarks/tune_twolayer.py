@@ -53,9 +53,9 @@ def main(candidates, seed=0):
         accs, train_acc, seconds = validation_only(candidate, seed)
         cpu = os.times().user - started.user
         best = max(range(len(accs)), key=accs.__getitem__)
-        per_epoch = ' '.join(f"{a:.4f}" for a in accs)
-        print(f"{candidate}: val {per_epoch} | best {accs[best]:.4f} @ epoch {best} "
-              f"| last train acc {train_acc:.4f} | {seconds:.1f} s wall, {cpu:.1f} s CPU",
+        per_epoch = ' '.join(f'{a:.4f}' for a in accs)
+        print(f'{candidate}: val {per_epoch} | best {accs[best]:.4f} @ epoch {best} '
+              f'| last train acc {train_acc:.4f} | {seconds:.1f} s wall, {cpu:.1f} s CPU',
               flush=True)
 
 

@@ -70,52 +70,52 @@ def keys_of(section):
 def _unknown_key_message(where, name, known):
     """'unknown key', with the closest known key as a likely typo, or the list of known keys."""
     if name in SCHEMA and name not in known:
-        return f"{where}: the key {name!r} belongs in the section {SCHEMA[name].section!r}."
+        return f'{where}: the key {name!r} belongs in the section {SCHEMA[name].section!r}.'
     close = difflib.get_close_matches(str(name), [str(k) for k in known], n=1)
-    hint = f" Did you mean {close[0]!r}?" if close else f" Known keys: {', '.join(sorted(known))}."
-    return f"{where}: unknown key {name!r}.{hint}"
+    hint = f' Did you mean {close[0]!r}?' if close else f" Known keys: {', '.join(sorted(known))}."
+    return f'{where}: unknown key {name!r}.{hint}'
 
 
 def _coerce(where, name, value, key):
     """One value checked against its Key: the right type (a numeric string is
     taken for a float, as PyYAML reads 1e-1 as text), within its range."""
-    label = f"{where}: {name}"
+    label = f'{where}: {name}'
     if value is None:
         raise ConfigError(f"{label} has no value (nothing after the colon); give it one, "
                           f"as in the files in {ROOT / 'configs'}.")
     if key.kind is bool:
         if not isinstance(value, bool):
-            raise ConfigError(f"{label} must be True or False, got {value!r}.")
+            raise ConfigError(f'{label} must be True or False, got {value!r}.')
         return value
     if key.kind is str:
         if not isinstance(value, str):
-            raise ConfigError(f"{label} must be a name, got {value!r}.")
+            raise ConfigError(f'{label} must be a name, got {value!r}.')
         return value
     if key.kind is int:
         # 10.0 is the whole number the user meant; 10.5 or '10' are not accepted.
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         if isinstance(value, str):
-            raise ConfigError(f"{label} must be a whole number such as 64, got the text "
-                              f"{value!r}; write it without quotes or exponent.")
+            raise ConfigError(f'{label} must be a whole number such as 64, got the text '
+                              f'{value!r}; write it without quotes or exponent.')
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"{label} must be a whole number, got {value!r}.")
+            raise ConfigError(f'{label} must be a whole number, got {value!r}.')
     if key.kind is float:
         if isinstance(value, str):
             try:
                 value = float(value)
             except ValueError:
-                raise ConfigError(f"{label} must be a number, got the text {value!r}.") from None
+                raise ConfigError(f'{label} must be a number, got the text {value!r}.') from None
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(f"{label} must be a number, got {value!r}.")
+            raise ConfigError(f'{label} must be a number, got {value!r}.')
         value = float(value)
         if not math.isfinite(value):
-            raise ConfigError(f"{label} must be finite, got {value!r}.")
+            raise ConfigError(f'{label} must be finite, got {value!r}.')
     if key.low is not None and (value < key.low or (key.low_open and value == key.low)):
-        bound = f"greater than {key.low}" if key.low_open else f"at least {key.low}"
-        raise ConfigError(f"{label} must be {bound}, got {value!r}.")
+        bound = f'greater than {key.low}' if key.low_open else f'at least {key.low}'
+        raise ConfigError(f'{label} must be {bound}, got {value!r}.')
     if key.high is not None and value > key.high:
-        raise ConfigError(f"{label} must be at most {key.high}, got {value!r}.")
+        raise ConfigError(f'{label} must be at most {key.high}, got {value!r}.')
     return value
 
 
@@ -133,9 +133,9 @@ def _read(config):
         raise ConfigError(f"config file {source} does not exist; the defaults live in "
                           f"{ROOT / 'configs'}.") from None
     except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError(f"config file {source} cannot be read ({err}).") from None
+        raise ConfigError(f'config file {source} cannot be read ({err}).') from None
     except yaml.YAMLError as err:
-        raise ConfigError(f"{source} is not valid YAML: {err}") from None
+        raise ConfigError(f'{source} is not valid YAML: {err}') from None
 
 
 def load_config(config, **overrides):
@@ -157,11 +157,11 @@ def load_config(config, **overrides):
             raise ConfigError(_unknown_key_message(source, section, SECTIONS))
     for section in SECTIONS:
         if section not in raw:
-            raise ConfigError(f"{source} has no section {section!r}.")
+            raise ConfigError(f'{source} has no section {section!r}.')
         if not isinstance(raw[section], dict):
             found = 'nothing' if raw[section] is None else repr(raw[section])
-            raise ConfigError(f"{source}: the section {section!r} must hold keys indented under "
-                              f"it, found {found}.")
+            raise ConfigError(f'{source}: the section {section!r} must hold keys indented under '
+                              f'it, found {found}.')
     for name, value in overrides.items():
         if name not in SCHEMA:
             raise ConfigError(_unknown_key_message('override', name, list(SCHEMA)))
@@ -171,7 +171,7 @@ def load_config(config, **overrides):
     for section in SECTIONS:
         for name in raw[section]:
             if name not in keys_of(section):
-                raise ConfigError(_unknown_key_message(f"{source}, section {section}", name,
+                raise ConfigError(_unknown_key_message(f'{source}, section {section}', name,
                                                        keys_of(section)))
     for name, key in SCHEMA.items():
         given = raw[key.section]
@@ -179,14 +179,14 @@ def load_config(config, **overrides):
             where = 'override' if name in overrides else source
             checked[key.section][name] = _coerce(where, name, given[name], key)
         elif key.default is REQUIRED:
-            raise ConfigError(f"{source}: section {key.section} lacks the key {name!r}.")
+            raise ConfigError(f'{source}: section {key.section} lacks the key {name!r}.')
         else:
             checked[key.section][name] = key.default
 
     model_type = checked['Model']['type']
     if model_type not in MODELS:
         close = difflib.get_close_matches(model_type, MODELS, n=1)
-        hint = f"Did you mean {close[0]!r}? " if close else ""
+        hint = f'Did you mean {close[0]!r}? ' if close else ''
         raise ConfigError(f"{source}: unknown model type {model_type!r}. {hint}"
                           f"The models are {', '.join(MODELS)}.")
     if model_type != 'TwoLayerNet' and 'hidden_size' not in raw['Model']:

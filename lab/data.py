@@ -44,8 +44,8 @@ ORIGINALS = {
 }
 SHAPES = {'train_images': (60000, 28, 28), 'train_labels': (60000,),
           'test_images': (10000, 28, 28), 'test_labels': (10000,)}
-MIRRORS = ("https://ossci-datasets.s3.amazonaws.com/mnist/",
-           "https://storage.googleapis.com/cvdf-datasets/mnist/")
+MIRRORS = ('https://ossci-datasets.s3.amazonaws.com/mnist/',
+           'https://storage.googleapis.com/cvdf-datasets/mnist/')
 DOWNLOAD_SCRIPT = DATA_DIR / 'download_mnist.py'
 
 
@@ -125,9 +125,9 @@ def parse_idx(content, member):
     header = idx_header(shape)
     if content[:len(header)] != header or len(content) != len(header) + int(np.prod(shape)):
         raise utils.MnistDataError(
-            f"{ORIGINALS[member][0]} is not the expected IDX file: its header is "
-            f"{content[:len(header)].hex()} and it holds {len(content)} bytes; expected header "
-            f"{header.hex()} and {len(header) + int(np.prod(shape))} bytes.")
+            f'{ORIGINALS[member][0]} is not the expected IDX file: its header is '
+            f'{content[:len(header)].hex()} and it holds {len(content)} bytes; expected header '
+            f'{header.hex()} and {len(header) + int(np.prod(shape))} bytes.')
     return np.frombuffer(content, dtype=np.uint8, offset=len(header)).reshape(shape)
 
 
@@ -163,9 +163,9 @@ def read_originals(folder):
         try:
             content = gzip.decompress(path.read_bytes())
         except FileNotFoundError:
-            raise utils.MnistDataError(f"{path} is missing.") from None
+            raise utils.MnistDataError(f'{path} is missing.') from None
         except (OSError, EOFError, zlib.error) as err:
-            raise utils.MnistDataError(f"{path} is not a complete gzip file ({err}).") from None
+            raise utils.MnistDataError(f'{path} is not a complete gzip file ({err}).') from None
         arrays[member] = parse_idx(content, member)
     return arrays
 
@@ -182,7 +182,7 @@ def fetch(url, timeout, report=print):
             chunks.append(chunk)
             received += len(chunk)
             if time.monotonic() - shown > 1 and total:
-                report(f"    {received / total:4.0%} of {total / 1e6:.1f} MB")
+                report(f'    {received / total:4.0%} of {total / 1e6:.1f} MB')
                 shown = time.monotonic()
     return b''.join(chunks)
 
@@ -202,7 +202,7 @@ def download(mirrors=MIRRORS, timeout=10, report=print):
     """
     arrays, silent = {}, set()
     for member, (name, digest) in ORIGINALS.items():
-        report(f"{name}.gz")
+        report(f'{name}.gz')
         for mirror in mirrors:
             if mirror in silent:
                 continue
@@ -215,14 +215,14 @@ def download(mirrors=MIRRORS, timeout=10, report=print):
             except (OSError, EOFError, zlib.error, utils.MnistDataError) as err:
                 if _timed_out(err):
                     silent.add(mirror)
-                    err = f"no answer within {timeout:g} s; not asking it again"
-                report(f"  {url}: {err}")
+                    err = f'no answer within {timeout:g} s; not asking it again'
+                report(f'  {url}: {err}')
         else:
             raise utils.MnistDataError(
                 f"no mirror gave a verified copy of {name}.gz (tried {', '.join(mirrors)}). "
                 "Check the internet connection, or copy data/mnist.npz from a fresh clone of "
                 "the project.")
-        report(f"  verified: SHA-256 {digest[:16]}...")
+        report(f'  verified: SHA-256 {digest[:16]}...')
     return arrays
 
 
@@ -232,29 +232,29 @@ def _writable(folder):
         with tempfile.TemporaryFile(dir=folder):
             pass
     except OSError as err:
-        raise utils.MnistDataError(f"cannot write into {folder} ({err.strerror}); make it "
-                                   "writable, or run this as a user who may write there.") from None
+        raise utils.MnistDataError(f'cannot write into {folder} ({err.strerror}); make it '
+                                   'writable, or run this as a user who may write there.') from None
 
 
 def main(argv=None):
     """Rebuild data/mnist.npz from the internet (default) or from local .gz files (--from)."""
-    parser = argparse.ArgumentParser(description="Download MNIST, verify it against its "
-                                     "SHA-256 and rebuild data/mnist.npz.")
+    parser = argparse.ArgumentParser(description='Download MNIST, verify it against its '
+                                     'SHA-256 and rebuild data/mnist.npz.')
     parser.add_argument('--from', dest='folder', type=Path,
                         help="build from MNIST's four original .gz files in this folder instead "
                              "of downloading them")
     parser.add_argument('--timeout', type=float, default=10,
-                        help="seconds to wait for a mirror that does not answer (default 10)")
-    parser.add_argument('--out', type=Path, default=BUNDLE_PATH, help=f"default {BUNDLE_PATH}")
+                        help='seconds to wait for a mirror that does not answer (default 10)')
+    parser.add_argument('--out', type=Path, default=BUNDLE_PATH, help=f'default {BUNDLE_PATH}')
     args = parser.parse_args(argv)
     try:
         _writable(args.out.parent)
         arrays = read_originals(args.folder) if args.folder else download(timeout=args.timeout)
         path = build_bundle(arrays, args.out)
     except utils.MnistDataError as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(f'error: {err}', file=sys.stderr)
         return 1
-    print(f"MNIST verified and saved in {path} ({path.stat().st_size / 1e6:.1f} MB).")
+    print(f'MNIST verified and saved in {path} ({path.stat().st_size / 1e6:.1f} MB).')
     return 0
 
 

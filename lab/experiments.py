@@ -43,8 +43,8 @@ def check_data():
     # The verified bytes are all a check needs (and what train_model uses):
     # converting them to float arrays here would only cost time and memory.
     train_images, _, val_images, _, test_images, _ = data.splits()
-    return (f"MNIST is present and intact (SHA-256 verified):\n{len(train_images):,} "
-            f"training, {len(val_images):,} validation and {len(test_images):,} test images.")
+    return (f'MNIST is present and intact (SHA-256 verified):\n{len(train_images):,} '
+            f'training, {len(val_images):,} validation and {len(test_images):,} test images.')
 
 
 def run_unit_tests(modules=COURSE_TEST_MODULES):
@@ -63,8 +63,8 @@ def run_unit_tests(modules=COURSE_TEST_MODULES):
         report = re.sub(r'\A[.sx]+\n', '', report)
     print(report, end='')
     if done.returncode != 0:
-        raise RuntimeError(f"unit tests failed (exit code {done.returncode}): "
-                           "see the report above.")
+        raise RuntimeError(f'unit tests failed (exit code {done.returncode}): '
+                           'see the report above.')
 
 
 # ---------------------------------------------------------------------------
@@ -109,29 +109,29 @@ def run(config, name, runs_dir=None, seed=None, **config_overrides):
                                  callback=progress)
     except BaseException as err:
         # Ctrl-C or an error: the bar says the run stopped rather than stay mid-way.
-        progress.finish(f"stopped by {type(err).__name__}")
+        progress.finish(f'stopped by {type(err).__name__}')
         raise
     if result.diverged:
         progress.finish('DIVERGED')
-        print(f"{result.diverged}\nsaved in {_shown(result.run_dir)}")
+        print(f'{result.diverged}\nsaved in {_shown(result.run_dir)}')
     else:
-        progress.finish(f"test acc {result.test_acc:.4f}")
-        print(f"test accuracy {result.test_acc:.4f} (best-validation model, epoch "
-              f"{result.best_epoch + 1})\nsaved in {_shown(result.run_dir)}")
+        progress.finish(f'test acc {result.test_acc:.4f}')
+        print(f'test accuracy {result.test_acc:.4f} (best-validation model, epoch '
+              f'{result.best_epoch + 1})\nsaved in {_shown(result.run_dir)}')
     return result
 
 
 def plot(result):
     """Show a run's learning curves and save them as PNGs in its folder."""
     if not result.train_loss_history:
-        print(f"{result.run_dir.name}: no finished epoch to plot ({result.diverged}).")
+        print(f'{result.run_dir.name}: no finished epoch to plot ({result.diverged}).')
         return
     name, notebook = result.run_dir.name, in_kernel()
     utils.plot_curves(*result.histories, run_name=name, save_only=notebook,
                       out_dir=str(result.run_dir))
     if notebook:
         for suffix in ('loss', 'accuracy'):
-            show_png(result.run_dir / f"{name}_{suffix}.png")
+            show_png(result.run_dir / f'{name}_{suffix}.png')
 
 
 def _resolve(config):
@@ -177,9 +177,9 @@ class Sweep:
     def run(self, value):
         """Train with parameter = value (a diverging run is recorded, not raised)."""
         if self.folder is None:
-            self.folder = new_run_dir(self.runs_dir, f"sweep_{self.parameter}")
+            self.folder = new_run_dir(self.runs_dir, f'sweep_{self.parameter}')
         settings = dict(self.config_overrides, **{self.parameter: value})
-        result = run(self.config, f"{self.parameter}_{value:g}", runs_dir=self.folder,
+        result = run(self.config, f'{self.parameter}_{value:g}', runs_dir=self.folder,
                      seed=self.seed, **settings)
         self.results.append((value, result))
         return result
@@ -194,8 +194,8 @@ class Sweep:
             test_acc = _figure(result.test_acc)
             status = result.status
             if result.diverged:
-                status += f" (epoch {len(result.train_loss_history) + 1})"
-            rows.append(f"{value:>14g} | {train_acc:>9} | {valid_acc:>9} | {test_acc:>9} | {status}")
+                status += f' (epoch {len(result.train_loss_history) + 1})'
+            rows.append(f'{value:>14g} | {train_acc:>9} | {valid_acc:>9} | {test_acc:>9} | {status}')
         return '\n'.join(rows)
 
     def summary(self, show=True):
@@ -204,22 +204,22 @@ class Sweep:
         import matplotlib.pyplot as plt
 
         if not self.results:
-            raise ValueError("this sweep has no runs yet: call sweep.run(value) first.")
+            raise ValueError('this sweep has no runs yet: call sweep.run(value) first.')
         # One panel above the other, so each keeps the page's full width in the PDF.
         fig, (acc_ax, loss_ax) = plt.subplots(2, 1, figsize=(8, 7.5), sharex=True)
         for value, result in self.results:
             epochs = range(1, len(result.valid_acc_history) + 1)
-            label = f"{self.parameter} = {value:g}" + (" (diverged)" if result.diverged else "")
+            label = f'{self.parameter} = {value:g}' + (' (diverged)' if result.diverged else '')
             acc_ax.plot(epochs, result.valid_acc_history, marker='o', label=label)
             loss_ax.plot(epochs, result.valid_loss_history, marker='o', label=label)
         for ax, what in [(acc_ax, 'validation accuracy'), (loss_ax, 'validation loss')]:
-            ax.set_title(f"{what.capitalize()} per epoch, by {self.parameter}")
+            ax.set_title(f'{what.capitalize()} per epoch, by {self.parameter}')
             ax.set_ylabel(what)
             ax.grid(alpha=0.3)
             ax.legend(fontsize='small')
         loss_ax.set_xlabel('epoch')
         fig.tight_layout()
-        self.figure = self.folder / f"sweep_{self.parameter}.png"
+        self.figure = self.folder / f'sweep_{self.parameter}.png'
         fig.savefig(self.figure, dpi=100)
         table = self.table()
         (self.folder / 'results.txt').write_text(table + '\n')
@@ -228,8 +228,8 @@ class Sweep:
         if show:
             show_saved(fig, self.figure)
             print(table)
-            print("(train, val: last epoch; test: the best-validation model)\n"
-                  f"saved in {_shown(self.folder)}")
+            print('(train, val: last epoch; test: the best-validation model)\n'
+                  f'saved in {_shown(self.folder)}')
         else:
             plt.close(fig)
 
@@ -248,4 +248,4 @@ def _last(history):
 
 
 def _figure(value):
-    return '-' if value is None else f"{value:.4f}"
+    return '-' if value is None else f'{value:.4f}'

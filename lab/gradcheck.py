@@ -82,9 +82,9 @@ def check_gradients(model, X, y, eps=1e-5, max_entries=None, seed=0, floor=1e-8)
     forward(X, y, mode='train') leaves them.
     """
     if eps <= 0:
-        raise ValueError(f"eps must be positive, got {eps!r}; 1e-5 suits float64 losses.")
+        raise ValueError(f'eps must be positive, got {eps!r}; 1e-5 suits float64 losses.')
     if max_entries is not None and max_entries < 1:
-        raise ValueError(f"max_entries must be at least 1 (or None for all), got {max_entries!r}.")
+        raise ValueError(f'max_entries must be at least 1 (or None for all), got {max_entries!r}.')
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y)
     model.forward(X, y, mode='train')
@@ -143,5 +143,5 @@ def report(seed=0):
     for model_name, errors in check_both_models(seed).items():
         for param, error in errors.items():
             verdict = 'ok' if error < 1e-6 else 'CHECK THIS GRADIENT'
-            lines.append(f"{model_name:<18} {param:<9} {error:.1e}  {verdict}")
+            lines.append(f'{model_name:<18} {param:<9} {error:.1e}  {verdict}')
     return '\n'.join(lines)

@@ -79,7 +79,7 @@ def unpack(archive, folder):
     try:
         zipped = zipfile.ZipFile(archive)
     except (OSError, zipfile.BadZipFile) as err:
-        raise GradeError(f"{archive} is not a readable zip archive ({err}).") from None
+        raise GradeError(f'{archive} is not a readable zip archive ({err}).') from None
     names = []
     with zipped:
         for member in zipped.infolist():
@@ -87,11 +87,11 @@ def unpack(archive, folder):
             unsafe = (name.is_absolute() or '..' in name.parts or ':' in member.filename
                       or '\\' in member.filename)
             if unsafe:
-                raise GradeError(f"{archive} holds {member.filename!r}, which would land outside "
-                                 "the folder it is unpacked into; a grader would refuse it too.")
+                raise GradeError(f'{archive} holds {member.filename!r}, which would land outside '
+                                 'the folder it is unpacked into; a grader would refuse it too.')
             if stat.S_ISLNK(member.external_attr >> 16):
-                raise GradeError(f"{archive} holds a symbolic link, {member.filename!r}; "
-                                 "archive the file itself.")
+                raise GradeError(f'{archive} holds a symbolic link, {member.filename!r}; '
+                                 'archive the file itself.')
             if member.is_dir():
                 continue
             target = folder.joinpath(*name.parts)
@@ -161,7 +161,7 @@ def check_imports(folder, names):
         try:
             modules = imports_of(source)
         except SyntaxError as err:
-            problems.append(f"{name} line {err.lineno}: syntax error ({err.msg})")
+            problems.append(f'{name} line {err.lineno}: syntax error ({err.msg})')
             continue
         if allowed is None:
             if modules:
@@ -183,7 +183,7 @@ def check_configs(folder):
         try:
             given = yaml.safe_load(path.read_text(encoding='utf-8'))
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
-            problems.append(f"{name} cannot be read ({type(err).__name__})")
+            problems.append(f'{name} cannot be read ({type(err).__name__})')
             continue
         for section, values in expected.items():
             for key, value in values.items():
@@ -228,7 +228,7 @@ class Report:
     def table(self):
         """The report as text: per-test table, rule checks, score and the caveat."""
         width = max([len(test['test']) for test in self.tests] + [40])
-        lines = [f"Pre-flight grade of {self.archive.name} with {self.python}", '',
+        lines = [f'Pre-flight grade of {self.archive.name} with {self.python}', '',
                  f"{'test':<{width}}  result  seconds", '-' * (width + 17)]
         for test in self.tests:
             lines.append(f"{test['test']:<{width}}  {test['outcome']:<6}  {test['seconds']:7.2f}")
@@ -236,15 +236,15 @@ class Report:
         for check in ('files', 'imports', 'printing', 'configs', 'tests'):
             found = [problem for name, problem in self.problems if name == check]
             lines.append(f"{check + ':':<10}{'ok' if not found else 'FAILED'}")
-            lines += [f"  - {problem}" for problem in found]
+            lines += [f'  - {problem}' for problem in found]
         for test in self.tests:
             if test['detail']:
                 lines += ['', f"{test['test']} ({test['outcome']}):", test['detail'].rstrip()]
         lines += ['', f"Score: {self.passed}/{len(self.tests)} tests passed, "
                       f"{len(self.problems)} problem(s) -> {'PASS' if self.ok else 'FAIL'} "
                       f"({self.seconds:.0f} s)",
-                  "The course grades with further, private tests: a full score here is "
-                  "necessary, not sufficient."]
+                  'The course grades with further, private tests: a full score here is '
+                  'necessary, not sufficient.']
         return '\n'.join(lines)
 
 
@@ -259,17 +259,17 @@ def run_tests(folder, python=sys.executable, timeout=1200):
                               cwd=folder, env=env, capture_output=True, text=True,
                               timeout=timeout)
     except subprocess.TimeoutExpired:
-        return [], [('tests', f"the tests did not finish within {timeout} s")]
+        return [], [('tests', f'the tests did not finish within {timeout} s')]
     except OSError as err:
-        return [], [('tests', f"cannot run {python} ({err.strerror})")]
+        return [], [('tests', f'cannot run {python} ({err.strerror})')]
     if not results.is_file():
-        return [], [('tests', "the test runner stopped before reporting (exit code "
-                              f"{done.returncode}): {done.stderr.strip()[-1500:]}")]
+        return [], [('tests', 'the test runner stopped before reporting (exit code '
+                              f'{done.returncode}): {done.stderr.strip()[-1500:]}')]
     tests = json.loads(results.read_text())
     problems = [('printing', f"{test['test']} printed {test['printed'][:200]!r}")
                 for test in tests if test['printed']]
     if done.stdout.strip():
-        problems.append(('printing', f"printed outside any test: {done.stdout.strip()[:200]!r}"))
+        problems.append(('printing', f'printed outside any test: {done.stdout.strip()[:200]!r}'))
     return tests, problems
 
 
@@ -282,14 +282,14 @@ def grade(archive=ARCHIVE, python=sys.executable, data_dir=None):
     started = time.perf_counter()
     archive = Path(archive)
     if not archive.is_file():
-        raise GradeError(f"{archive} does not exist. Build it first: run collect_submission.ipynb, "
-                         "or `python -c \"from lab import submission; submission.make_archive()\"`.")
+        raise GradeError(f'{archive} does not exist. Build it first: run collect_submission.ipynb, '
+                         'or `python -c "from lab import submission; submission.make_archive()"`.')
     report = Report(archive=archive, python=str(python))
     with tempfile.TemporaryDirectory(prefix='hw1-grade-') as scratch:
         folder = Path(scratch) / 'submission'
         folder.mkdir()
         names = unpack(archive, folder)
-        report.problems += [('files', f"{name} is missing") for name in REQUIRED
+        report.problems += [('files', f'{name} is missing') for name in REQUIRED
                             if name not in names]
         report.problems += [('imports', problem) for problem in check_imports(folder, names)]
         report.problems += [('configs', problem) for problem in check_configs(folder)]
@@ -307,14 +307,14 @@ def grade(archive=ARCHIVE, python=sys.executable, data_dir=None):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('archive', nargs='?', type=Path, default=ARCHIVE,
-                        help=f"the archive to grade (default {ARCHIVE.name})")
+                        help=f'the archive to grade (default {ARCHIVE.name})')
     parser.add_argument('--python', default=sys.executable,
-                        help="the interpreter that runs the tests (default: this one)")
+                        help='the interpreter that runs the tests (default: this one)')
     args = parser.parse_args(argv)
     try:
         report = grade(args.archive, args.python)
     except GradeError as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(f'error: {err}', file=sys.stderr)
         return 2
     print(report.table())
     return 0 if report.ok else 1

@@ -46,7 +46,7 @@ def class_probabilities(model, X, batch_size=2000):
             hidden = model.sigmoid(rows @ model.weights['W1'] + model.weights['b1'])
             return hidden @ model.weights['W2'] + model.weights['b2']
     else:
-        raise TypeError(f"expected a SoftmaxRegression or a TwoLayerNet, got {type(model).__name__}.")
+        raise TypeError(f'expected a SoftmaxRegression or a TwoLayerNet, got {type(model).__name__}.')
     return np.concatenate([model.softmax(scores(X[start:start + batch_size]))
                            for start in range(0, len(X), batch_size)])
 
@@ -66,12 +66,12 @@ def confusion_matrix(y_true, y_pred, num_classes=10):
     y_true = np.asarray(y_true, dtype=np.int64)
     y_pred = np.asarray(y_pred, dtype=np.int64)
     if y_true.shape != y_pred.shape or y_true.ndim != 1:
-        raise ValueError(f"y_true and y_pred must be 1-D and equally long; got shapes "
-                         f"{y_true.shape} and {y_pred.shape}.")
+        raise ValueError(f'y_true and y_pred must be 1-D and equally long; got shapes '
+                         f'{y_true.shape} and {y_pred.shape}.')
     for name, labels in (('y_true', y_true), ('y_pred', y_pred)):
         if len(labels) and (labels.min() < 0 or labels.max() >= num_classes):
-            raise ValueError(f"{name} holds labels outside [0, {num_classes}): "
-                             f"{labels.min()}..{labels.max()}.")
+            raise ValueError(f'{name} holds labels outside [0, {num_classes}): '
+                             f'{labels.min()}..{labels.max()}.')
     flat = np.bincount(num_classes * y_true + y_pred, minlength=num_classes ** 2)
     return flat.reshape(num_classes, num_classes)
 
@@ -102,8 +102,8 @@ def explain_dead_classes(dead, num_classes=10):
         return ("No dead class: every class's ReLU output is positive for some image, "
                 "so every column of W1 still receives gradient.")
     names = ', '.join(str(c) for c in dead)
-    zero = (" (so a dead 0 still collects every image that no live class claims, and keeps "
-            "some accuracy)") if 0 in dead else ""
+    zero = (' (so a dead 0 still collects every image that no live class claims, and keeps '
+            'some accuracy)') if 0 in dead else ''
     column, its = (dead[0], 'its') if len(dead) == 1 else ('c', 'their')
     return (f"Dead class{'es' if len(dead) > 1 else ''} {names}: the logit z = x.W1[:, {column}] is "
             f"negative for every image, so a = ReLU(z) = 0 and ReLU'(z) = 0: {its} weights get "
@@ -128,7 +128,7 @@ def _finish(fig, out_dir, name, show):
     """Save fig as out_dir/name.png, then show it or close it. Returns the path."""
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}.png"
+    path = folder / f'{name}.png'
     fig.savefig(path, dpi=100, bbox_inches='tight')
     if show:
         show_saved(fig, path)
@@ -158,8 +158,8 @@ def show_softmax_templates(model, out_dir, name='softmax_templates', show=True):
     """Softmax regression's W1 as ten 28x28 templates: column c is what class c
     looks for. Red pixels raise the class's logit when inked, blue ones lower it."""
     W1 = model.weights['W1']
-    fig = _weight_grid(W1, [f"digit {c}" for c in range(W1.shape[1])],
-                       "Softmax regression: the weights of each class as an image",
+    fig = _weight_grid(W1, [f'digit {c}' for c in range(W1.shape[1])],
+                       'Softmax regression: the weights of each class as an image',
                        2, (W1.shape[1] + 1) // 2, 'weight (ink here raises the logit if > 0)')
     return _finish(fig, out_dir, name, show)
 
@@ -177,7 +177,7 @@ def show_hidden_units(model, out_dir, count=16, name='hidden_units', show=True):
     norms are shown, labelled by their index."""
     units = strongest_units(model, count)
     cols = min(8, len(units))
-    fig = _weight_grid(model.weights['W1'][:, units], [f"unit {u}" for u in units],
+    fig = _weight_grid(model.weights['W1'][:, units], [f'unit {u}' for u in units],
                        f"Two-layer net: input weights of {len(units)} of its "
                        f"{model.weights['W1'].shape[1]} hidden units (largest norms)",
                        -(-len(units) // cols), cols, 'weight into the unit')
@@ -206,8 +206,8 @@ def show_confusion_matrix(model, X, y, out_dir, name='confusion_matrix', title=N
     ax.set_xlabel('predicted digit')
     ax.set_ylabel('true digit')
     accuracy = np.trace(matrix) / matrix.sum()
-    ax.set_title(title or f"Confusion matrix of {type(model).__name__}\n"
-                          f"accuracy {accuracy:.4f} on {matrix.sum()} images")
+    ax.set_title(title or f'Confusion matrix of {type(model).__name__}\n'
+                          f'accuracy {accuracy:.4f} on {matrix.sum()} images')
     fig.colorbar(image, ax=ax, label='number of images (log scale; empty cells blank)')
     return _finish(fig, out_dir, name, show)
 
@@ -231,9 +231,9 @@ def show_misclassified(model, X, y, out_dir, count=24, name='misclassified', sho
         ax.set_axis_off()
     for ax, i in zip(axes.ravel(), chosen):
         ax.imshow(X[i].reshape(SIDE, SIDE), cmap='gray_r', vmin=0, vmax=1)
-        ax.set_title(f"pred {pred[i]} ({prob[i, pred[i]]:.2f})\ntrue {y[i]}", fontsize=9)
-    fig.suptitle(f"{type(model).__name__}: the {len(chosen)} most confident of its "
-                 f"{len(wrong)} mistakes on {len(y)} images")
+        ax.set_title(f'pred {pred[i]} ({prob[i, pred[i]]:.2f})\ntrue {y[i]}', fontsize=9)
+    fig.suptitle(f'{type(model).__name__}: the {len(chosen)} most confident of its '
+                 f'{len(wrong)} mistakes on {len(y)} images')
     return _finish(fig, out_dir, name, show)
 
 
@@ -251,7 +251,7 @@ def show_per_class_accuracy(model, X, y, out_dir, name='per_class_accuracy', sho
     fig, ax = plt.subplots(figsize=(8, 4.8))
     ax.bar(classes, accuracy, color=colours)
     for c in classes:
-        label = f"dead, {accuracy[c]:.2f}" if c in dead else f"{accuracy[c]:.2f}"
+        label = f'dead, {accuracy[c]:.2f}' if c in dead else f'{accuracy[c]:.2f}'
         ax.text(c, min(np.nan_to_num(accuracy[c]), 1.0) + 0.02, label, ha='center', fontsize=9,
                 color='tab:red' if c in dead else 'black')
     overall = np.trace(matrix) / matrix.sum()
@@ -260,8 +260,8 @@ def show_per_class_accuracy(model, X, y, out_dir, name='per_class_accuracy', sho
     ax.set_ylim(0, 1.12)
     ax.set_xlabel('true digit')
     ax.set_ylabel('accuracy on that digit')
-    ax.set_title(f"Per-class accuracy of {type(model).__name__} ({len(y)} images; "
-                 f"dashed: overall {overall:.4f})")
+    ax.set_title(f'Per-class accuracy of {type(model).__name__} ({len(y)} images; '
+                 f'dashed: overall {overall:.4f})')
     if isinstance(model, SoftmaxRegression):
         fig.text(0.01, -0.02, explain_dead_classes(dead, model.num_classes), wrap=True,
                  ha='left', va='top', fontsize=9)

@@ -64,8 +64,8 @@ class Progress:
     def status(self, note):
         """The bar line: name, bar, epochs done, elapsed time and a note."""
         elapsed = time.perf_counter() - self.started
-        return (f"{self.name} {bar(self.done, self.epochs)} {self.done}/{self.epochs} epochs "
-                f"{elapsed:.0f}s | {note}")
+        return (f'{self.name} {bar(self.done, self.epochs)} {self.done}/{self.epochs} epochs '
+                f'{elapsed:.0f}s | {note}')
 
     def _bundle(self, text):
         """The bar as plain text (kept in the saved notebook and the PDF) and

@@ -49,13 +49,13 @@ class TrainingDiverged(ArithmeticError):
     def __init__(self, epoch, batch, loss, what=None, learning_rate=None):
         self.epoch, self.batch, self.loss = epoch, batch, loss
         self.learning_rate = learning_rate
-        what = what or f"the loss became {loss}"
+        what = what or f'the loss became {loss}'
         if learning_rate is None:
-            hint = "Learning rate too high? Try one ten times smaller."
+            hint = 'Learning rate too high? Try one ten times smaller.'
         else:
-            hint = (f"Learning rate too high? It is {learning_rate:g}; "
-                    f"try {learning_rate / 10:g}.")
-        super().__init__(f"training diverged at epoch {epoch}, batch {batch}: {what}. {hint}")
+            hint = (f'Learning rate too high? It is {learning_rate:g}; '
+                    f'try {learning_rate / 10:g}.')
+        super().__init__(f'training diverged at epoch {epoch}, batch {batch}: {what}. {hint}')
 
 
 # A uniform guess over C classes costs ln C per example. Honest runs stay near
@@ -85,9 +85,9 @@ def watch_divergence(model, optimizer):
         if streak == DIVERGED_PATIENCE:
             raise TrainingDiverged(
                 epoch, batch, loss, learning_rate=learning_rate,
-                what=(f"the loss has stayed above {limit:.1f} for {streak} batches in a row "
-                      f"(now {loss:.1f}; guessing uniformly among {model.num_classes} classes "
-                      f"costs {limit / DIVERGED_FACTOR:.2f})"))
+                what=(f'the loss has stayed above {limit:.1f} for {streak} batches in a row '
+                      f'(now {loss:.1f}; guessing uniformly among {model.num_classes} classes '
+                      f'costs {limit / DIVERGED_FACTOR:.2f})'))
     return hook
 
 
@@ -212,8 +212,8 @@ def new_run_dir(runs_dir, run_name):
     """A new, empty folder runs_dir/run_name; if that name is taken, run_name-2, -3, ...
     so a re-run never overwrites an earlier run's files."""
     if not run_name or run_name in ('.', '..') or Path(run_name).name != run_name:
-        raise ValueError(f"run_name must be a plain folder name without slashes, "
-                         f"got {run_name!r}.")
+        raise ValueError(f'run_name must be a plain folder name without slashes, '
+                         f'got {run_name!r}.')
     runs_dir = Path(runs_dir)
     runs_dir.mkdir(parents=True, exist_ok=True)
     candidate, n = runs_dir / run_name, 1
@@ -223,7 +223,7 @@ def new_run_dir(runs_dir, run_name):
             return candidate
         except FileExistsError:
             n += 1
-            candidate = runs_dir / f"{run_name}-{n}"
+            candidate = runs_dir / f'{run_name}-{n}'
 
 
 @contextlib.contextmanager
@@ -233,8 +233,8 @@ def _record_if_stopped(result, log):
     try:
         yield
     except BaseException as err:
-        result.interrupted = type(err).__name__ + (f": {err}" if str(err) else "")
-        print(f"Run stopped early by {result.interrupted}", file=log)
+        result.interrupted = type(err).__name__ + (f': {err}' if str(err) else '')
+        print(f'Run stopped early by {result.interrupted}', file=log)
         result.save()
         raise
 

@@ -47,9 +47,9 @@ def submission_files(root='.'):
     missing = [name for name in REQUIRED if not (root / name).is_file()]
     if missing:
         raise SubmissionError(
-            "cannot build the submission: missing " + ', '.join(missing)
-            + f" (looked in {root.resolve()}). Restore them (e.g. `git checkout -- <file>`) "
-            "and run this again.")
+            'cannot build the submission: missing ' + ', '.join(missing)
+            + f' (looked in {root.resolve()}). Restore them (e.g. `git checkout -- <file>`) '
+            'and run this again.')
     found = {'utils.py'}
     for folder, suffixes in FOLDERS.items():
         for path in (root / folder).rglob('*'):
@@ -69,8 +69,8 @@ def _check_compiles(root, names):
             try:
                 compile(source, name, 'exec')
             except SyntaxError as err:
-                raise SubmissionError(f"cannot build the submission: {name} line {err.lineno} "
-                                      f"has a syntax error ({err.msg}). Fix it first.") from None
+                raise SubmissionError(f'cannot build the submission: {name} line {err.lineno} '
+                                      f'has a syntax error ({err.msg}). Fix it first.') from None
 
 
 def make_archive(root='.', out=ARCHIVE_NAME, verbose=True):
@@ -89,9 +89,9 @@ def make_archive(root='.', out=ARCHIVE_NAME, verbose=True):
             archive.write(root / name, arcname=name)
     partial.replace(out)
     if verbose:
-        print(f"{out.name}: {len(names)} files")
+        print(f'{out.name}: {len(names)} files')
         for name in names:
-            print(f"  {name:<32} {(root / name).stat().st_size:>7,} bytes")
+            print(f'  {name:<32} {(root / name).stat().st_size:>7,} bytes')
     return names
 
 
@@ -158,7 +158,7 @@ def install_tex():
         if done.returncode != 0:
             print(f"`{' '.join(command)}` failed:\n" + done.stderr[-2000:])
             return False
-    print("pandoc and XeLaTeX are installed.")
+    print('pandoc and XeLaTeX are installed.')
     return True
 
 
@@ -173,7 +173,7 @@ def export_pdf(notebook=None, root='.', out_dir=None):
     notebook = Path(notebook) if notebook is not None else notebook_to_export(root)
     out_dir = Path(out_dir) if out_dir is not None else root
     if not notebook.is_file():
-        print(f"{notebook} does not exist: nothing to export.")
+        print(f'{notebook} does not exist: nothing to export.')
         return None
     missing = missing_tex_tools()
     if missing:
@@ -183,8 +183,8 @@ def export_pdf(notebook=None, root='.', out_dir=None):
         return None
     nb = nbformat.read(str(notebook), as_version=4)
     if not has_outputs(nb):
-        print(f"Note: {notebook} holds no outputs, so the PDF will show no results or plots. "
-              "Run main.ipynb and save it first.")
+        print(f'Note: {notebook} holds no outputs, so the PDF will show no results or plots. '
+              'Run main.ipynb and save it first.')
     pdf = out_dir / (notebook.stem + '.pdf')
     with tempfile.TemporaryDirectory() as scratch:
         tidy = Path(scratch) / notebook.name
@@ -194,8 +194,8 @@ def export_pdf(notebook=None, root='.', out_dir=None):
                    '--output-dir', str(out_dir.resolve()), '--output', notebook.stem]
         done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0 or not pdf.is_file():
-        print(f"nbconvert could not make the PDF (exit code {done.returncode}). "
-              "The end of its report:\n" + '\n'.join(done.stderr.splitlines()[-25:]))
+        print(f'nbconvert could not make the PDF (exit code {done.returncode}). '
+              'The end of its report:\n' + '\n'.join(done.stderr.splitlines()[-25:]))
         return None
-    print(f"Wrote {pdf} from {notebook}.")
+    print(f'Wrote {pdf} from {notebook}.')
     return pdf

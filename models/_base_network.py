@@ -40,31 +40,31 @@ class _baseNetwork:
         y = np.asarray(y)
         if X.ndim != 2 or X.shape[1] != self.input_size:
             if X.ndim == 1 and X.shape[0] == self.input_size:
-                fix = "For a single image, pass X.reshape(1, -1)."
+                fix = 'For a single image, pass X.reshape(1, -1).'
             elif X.ndim > 2 and X[0].size == self.input_size:
-                fix = "Flatten the images with X.reshape(len(X), -1)."
+                fix = 'Flatten the images with X.reshape(len(X), -1).'
             else:
-                fix = f"This model expects {self.input_size} features per example."
-            raise ValueError(f"X must have shape (N, {self.input_size}), one flattened image "
-                             f"per row; got shape {X.shape}. {fix}")
+                fix = f'This model expects {self.input_size} features per example.'
+            raise ValueError(f'X must have shape (N, {self.input_size}), one flattened image '
+                             f'per row; got shape {X.shape}. {fix}')
         if X.shape[0] == 0:
-            raise ValueError("empty batch: X has 0 rows; every batch needs at least one example.")
-        if X.dtype.kind not in "fiub":
-            raise ValueError(f"X must hold numbers, got dtype {X.dtype}; convert it with "
-                             "np.asarray(X, dtype=float).")
+            raise ValueError('empty batch: X has 0 rows; every batch needs at least one example.')
+        if X.dtype.kind not in 'fiub':
+            raise ValueError(f'X must hold numbers, got dtype {X.dtype}; convert it with '
+                             'np.asarray(X, dtype=float).')
         if y.shape != (X.shape[0],):
-            raise ValueError(f"y must have shape ({X.shape[0]},), one label per row of X "
-                             f"(X has shape {X.shape}); got shape {y.shape}.")
-        if y.dtype.kind not in "iu":
-            raise ValueError(f"labels must be integers, got dtype {y.dtype}; convert them "
-                             "with y.astype(int).")
+            raise ValueError(f'y must have shape ({X.shape[0]},), one label per row of X '
+                             f'(X has shape {X.shape}); got shape {y.shape}.')
+        if y.dtype.kind not in 'iu':
+            raise ValueError(f'labels must be integers, got dtype {y.dtype}; convert them '
+                             'with y.astype(int).')
         low, high = y.min(), y.max()
         if low < 0 or high >= self.num_classes:
             bad = low if low < 0 else high
             where = int(np.flatnonzero(y == bad)[0])
-            raise ValueError(f"label {bad} (y[{where}]) is outside [0, {self.num_classes}): "
-                             f"this model has {self.num_classes} classes, numbered 0 to "
-                             f"{self.num_classes - 1}.")
+            raise ValueError(f'label {bad} (y[{where}]) is outside [0, {self.num_classes}): '
+                             f'this model has {self.num_classes} classes, numbered 0 to '
+                             f'{self.num_classes - 1}.')
         return X, y
 
     def softmax(self, scores):

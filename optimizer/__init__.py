@@ -1,4 +1,4 @@
 """Optimizers for the homework's models."""
 from .sgd import SGD
 
-__all__ = ["SGD"]
+__all__ = ['SGD']

@@ -8,7 +8,7 @@ class _BaseOptimizer:
         self.reg = reg
 
     def update(self, model):
-        raise NotImplementedError(f"{type(self).__name__} must define update(model)")
+        raise NotImplementedError(f'{type(self).__name__} must define update(model)')
 
     def apply_regularization(self, model):
         """gradients[k] += reg * weights[k] for every weight 'W...', in place.

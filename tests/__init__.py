@@ -23,8 +23,8 @@ import unittest
 import warnings
 from pathlib import Path
 
-os.environ["MPLBACKEND"] = "Agg"
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ['MPLBACKEND'] = 'Agg'
+os.environ.setdefault('OPENBLAS_NUM_THREADS', '1')
 
 ROOT = Path(__file__).resolve().parent.parent     # the repository (or grader's) folder
 if str(ROOT) not in sys.path:
@@ -40,8 +40,8 @@ def no_numeric_warnings():
     import numpy as np
 
     with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
+        warnings.simplefilter('error')
+        with np.errstate(over='raise', divide='raise', invalid='raise', under='ignore'):
             yield
 
 
@@ -50,7 +50,7 @@ class TempDirTestCase(unittest.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.tmp = Path(tempfile.mkdtemp(prefix="hw1-test-"))
+        self.tmp = Path(tempfile.mkdtemp(prefix='hw1-test-'))
         self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
 
 

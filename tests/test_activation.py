@@ -117,5 +117,5 @@ class TestReLU(unittest.TestCase):
         np.testing.assert_array_equal(d, [[0.0, 1.0, 0.0, 1.0]])
 
 
-if __name__ == "__main__":
+if __name__ == '__main__':
     unittest.main()

@@ -14,7 +14,8 @@ import random
 import unittest
 
 import numpy as np
-from hypothesis import example, given, settings, strategies as st
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 import utils
 
@@ -178,7 +179,7 @@ class TestBatchingProperties(unittest.TestCase):
                  and np.isfinite(np.asarray(data, dtype=np.float64)).all()
                  and len(label) == len(data)
                  and all(float(v).is_integer() for v in label))
-        self.assertEqual(result is not None, valid, "valid input must work, invalid must raise")
+        self.assertEqual(result is not None, valid, 'valid input must work, invalid must raise')
         if valid:
             self.assertBatchesFollow(result, data, label, batch_size,
                                      reference_order(len(data), shuffle, 7))
@@ -203,9 +204,9 @@ class TestBatchingProperties(unittest.TestCase):
         result = self.generate(X, y, batch_size, True, seed)
         order = reference_order(n, True, seed)
         if order is None:       # a seed Python's random cannot take
-            self.assertIsNone(result, "an unusable seed must raise ValueError")
+            self.assertIsNone(result, 'an unusable seed must raise ValueError')
         else:                   # any seed it can take, and numpy integers, must work
-            self.assertIsNotNone(result, f"seed {seed!r} raised ValueError")
+            self.assertIsNotNone(result, f'seed {seed!r} raised ValueError')
             self.assertBatchesFollow(result, X, y, batch_size, order)
 
 

@@ -37,12 +37,17 @@ from unittest import mock
 
 import numpy as np
 
-from tests import ROOT, TempDirTestCase
-from tests.test_loading import (TEST_DIGIT_COUNTS, TEST_IMAGES_SHA256, TEST_LABELS_SHA256,
-                                TRAIN_IMAGES_SHA256, TRAIN_LABELS_SHA256)
 import lab.data
 import utils
 from lab.grade import write_csv
+from tests import ROOT, TempDirTestCase
+from tests.test_loading import (
+    TEST_DIGIT_COUNTS,
+    TEST_IMAGES_SHA256,
+    TEST_LABELS_SHA256,
+    TRAIN_IMAGES_SHA256,
+    TRAIN_LABELS_SHA256,
+)
 
 SHIPPED = ROOT / 'data' / 'mnist.npz'
 # MNIST's four original files: bundle member -> (file name, shape, SHA-256 of the content).
@@ -123,8 +128,8 @@ def data_error(test, call):
     except utils.MnistDataError as err:
         return str(err)
     except Exception as err:  # the failure these tests exist to find
-        test.fail(f"{type(err).__name__} instead of MnistDataError: {err}")
-    test.fail(f"no MnistDataError: returned a {type(result).__name__}")
+        test.fail(f'{type(err).__name__} instead of MnistDataError: {err}')
+    test.fail(f'no MnistDataError: returned a {type(result).__name__}')
 
 
 def assert_names(test, message, path, *fragments):
@@ -154,7 +159,7 @@ def truncations(content, seed):
     rng = random.Random(seed)
     for _ in range(CASES):
         cut = rng.randrange(len(content))
-        yield f"cut to {cut} bytes", content[:cut]
+        yield f'cut to {cut} bytes', content[:cut]
 
 
 def byte_changes(content, seed):
@@ -164,7 +169,7 @@ def byte_changes(content, seed):
         position, mask = rng.randrange(len(content)), rng.randrange(1, 256)
         damaged = bytearray(content)
         damaged[position] ^= mask
-        yield f"byte {position} xor {mask:#04x}", bytes(damaged)
+        yield f'byte {position} xor {mask:#04x}', bytes(damaged)
 
 
 def compressed_spans(path):
@@ -434,7 +439,7 @@ class TestBundleFuzz(TempDirTestCase):
                 self.assertIn(str(self.path), str(err), what)
                 continue
             except Exception as err:  # the failure this test exists to find
-                self.fail(f"{what}: {type(err).__name__}: {err}")
+                self.fail(f'{what}: {type(err).__name__}: {err}')
             assert_same_arrays(self, (images, labels), (self.images, self.labels.astype(np.int64)))
 
     def test_truncations_are_refused(self):
@@ -542,7 +547,7 @@ class TestCsvFuzz(TempDirTestCase):
         except utils.MnistDataError:
             return None
         except Exception as err:  # the failure this test exists to find
-            self.fail(f"{what}: {type(err).__name__}: {err}")
+            self.fail(f'{what}: {type(err).__name__}: {err}')
         self.assertEqual(len(data), len(labels), what)
         self.assertTrue(all(type(label) is int and 0 <= label <= 9 for label in labels), what)
         for image in data:
@@ -605,7 +610,7 @@ class TestVerify(unittest.TestCase):
             damaged = labels.copy()
             position = rng.randrange(len(damaged))
             damaged[position] ^= rng.randrange(1, 256)
-            with self.assertRaises(utils.MnistDataError, msg=f"label {position}"):
+            with self.assertRaises(utils.MnistDataError, msg=f'label {position}'):
                 lab.data.verify('test_labels', damaged.shape, damaged)
 
 

@@ -4,8 +4,14 @@ import unittest
 
 import numpy as np
 
-from lab.gradcheck import (check_both_models, check_gradients, numerical_gradient, report,
-                           relative_error, small_models)
+from lab.gradcheck import (
+    check_both_models,
+    check_gradients,
+    numerical_gradient,
+    relative_error,
+    report,
+    small_models,
+)
 from models import SoftmaxRegression, TwoLayerNet
 
 

@@ -131,7 +131,7 @@ class TestFigures(unittest.TestCase):
         self.out = Path(folder.name) / 'figures'    # created on demand
 
     def assert_png(self, path, name):
-        self.assertEqual(path, self.out / f"{name}.png")
+        self.assertEqual(path, self.out / f'{name}.png')
         self.assertEqual(path.read_bytes()[:8], b'\x89PNG\r\n\x1a\n')
 
     def test_softmax_templates(self):

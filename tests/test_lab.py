@@ -16,6 +16,7 @@ from unittest import mock
 
 from lab import experiments, progress, submission
 from tests import ROOT
+
 GRADED = sorted(submission.REQUIRED)
 
 

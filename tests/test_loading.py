@@ -18,10 +18,10 @@ import numpy as np
 import utils
 
 # SHA-256 of MNIST's original, uncompressed IDX files.
-TRAIN_IMAGES_SHA256 = "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db"
-TRAIN_LABELS_SHA256 = "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5"
-TEST_IMAGES_SHA256 = "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7"
-TEST_LABELS_SHA256 = "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"
+TRAIN_IMAGES_SHA256 = 'ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db'
+TRAIN_LABELS_SHA256 = '65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5'
+TEST_IMAGES_SHA256 = '0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7'
+TEST_LABELS_SHA256 = 'ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2'
 TRAIN_DIGIT_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 TEST_DIGIT_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 FIRST_TRAIN_LABELS = [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]
@@ -33,8 +33,8 @@ def idx_sha256(images_lists, count):
 
     images_lists: lists of lists of 784 floats, hashed a chunk at a time to spare memory.
     """
-    digest = hashlib.sha256(bytes([0, 0, 8, 3]) + b"".join(
-        n.to_bytes(4, "big") for n in (count, 28, 28)))
+    digest = hashlib.sha256(bytes([0, 0, 8, 3]) + b''.join(
+        n.to_bytes(4, 'big') for n in (count, 28, 28)))
     for images in images_lists:
         for start in range(0, len(images), 5000):
             chunk = np.array(images[start:start + 5000], dtype=np.float64)
@@ -43,7 +43,7 @@ def idx_sha256(images_lists, count):
 
 
 def labels_sha256(label_lists, count):
-    header = bytes([0, 0, 8, 1]) + count.to_bytes(4, "big")
+    header = bytes([0, 0, 8, 1]) + count.to_bytes(4, 'big')
     return hashlib.sha256(header + bytes(sum(label_lists, []))).hexdigest()
 
 
@@ -113,13 +113,13 @@ class TestLoadCsv(unittest.TestCase):
 
     def read(self, text):
         with tempfile.TemporaryDirectory() as tmp:
-            path = os.path.join(tmp, "mini.csv")
-            with open(path, "w", newline="") as f:
+            path = os.path.join(tmp, 'mini.csv')
+            with open(path, 'w', newline='') as f:
                 f.write(text)
             return utils.load_csv(path)
 
-    def csv_text(self, newline="\n"):
-        return "".join(",".join(map(str, [label] + pixels)) + newline
+    def csv_text(self, newline='\n'):
+        return ''.join(','.join(map(str, [label] + pixels)) + newline
                        for label, pixels in self.ROWS)
 
     def test_load_csv_scales_pixels_and_keeps_int_labels(self):
@@ -133,10 +133,10 @@ class TestLoadCsv(unittest.TestCase):
             self.assertTrue(all(type(px) is float for px in image))
 
     def test_windows_line_endings_read_the_same(self):
-        self.assertEqual(self.read(self.csv_text("\r\n")), self.read(self.csv_text()))
+        self.assertEqual(self.read(self.csv_text('\r\n')), self.read(self.csv_text()))
 
     def test_last_row_needs_no_newline(self):
-        self.assertEqual(self.read(self.csv_text().rstrip("\n")), self.read(self.csv_text()))
+        self.assertEqual(self.read(self.csv_text().rstrip('\n')), self.read(self.csv_text()))
 
 
 class TestGenerateBatchedData(unittest.TestCase):
@@ -240,5 +240,5 @@ class TestGenerateBatchedData(unittest.TestCase):
         self.assertEqual([len(b) for b in bd], [4, 4, 4])
 
 
-if __name__ == "__main__":
+if __name__ == '__main__':
     unittest.main()

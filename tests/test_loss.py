@@ -104,5 +104,5 @@ class TestAccuracy(unittest.TestCase):
         self.assertAlmostEqual(self.net.compute_accuracy(scores, y), 0.75, places=12)
 
 
-if __name__ == "__main__":
+if __name__ == '__main__':
     unittest.main()

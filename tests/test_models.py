@@ -12,7 +12,8 @@ import math
 import unittest
 
 import numpy as np
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from models import SoftmaxRegression, TwoLayerNet
@@ -141,11 +142,11 @@ def assert_gradients_match(test, model, X, y, keys):
     analytic = {k: np.array(model.gradients[k], dtype=np.float64) for k in keys}
     for key in keys:
         test.assertEqual(analytic[key].shape, model.weights[key].shape, key)
-        test.assertGreater(np.abs(analytic[key]).max(), 1e-4, f"{key}: gradient suspiciously small")
+        test.assertGreater(np.abs(analytic[key]).max(), 1e-4, f'{key}: gradient suspiciously small')
         numeric = numerical_gradient(lambda: model.forward(X, y, mode='valid')[0],
                                      model.weights[key])
         err = relative_error(analytic[key], numeric)
-        test.assertLess(err, GRADIENT_TOLERANCE, f"{key}: relative error {err:.2e}")
+        test.assertLess(err, GRADIENT_TOLERANCE, f'{key}: relative error {err:.2e}')
 
 
 def softmax_setup(seed, n=11, d=7, c=4):
@@ -219,7 +220,7 @@ class TestTwoLayerNetGradients(unittest.TestCase):
             analytic = np.array(model.gradients[key], dtype=np.float64)
             numeric = numerical_gradient(objective, model.weights[key])
             err = relative_error(analytic, numeric)
-            self.assertLess(err, GRADIENT_TOLERANCE, f"{key}: relative error {err:.2e}")
+            self.assertLess(err, GRADIENT_TOLERANCE, f'{key}: relative error {err:.2e}')
 
 
 # ---------------------------------------------------------------------------

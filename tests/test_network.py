@@ -21,8 +21,8 @@ def seeded_randn(*shape):
 
 def reference_two_layer_forward(X, y, w):
     """Loss and accuracy of FC -> sigmoid -> FC -> softmax -> cross-entropy."""
-    h = 1.0 / (1.0 + np.exp(-(X @ w["W1"] + w["b1"])))
-    s = h @ w["W2"] + w["b2"]
+    h = 1.0 / (1.0 + np.exp(-(X @ w['W1'] + w['b1'])))
+    s = h @ w['W2'] + w['b2']
     s = s - s.max(axis=1, keepdims=True)
     p = np.exp(s) / np.exp(s).sum(axis=1, keepdims=True)
     loss = -np.mean(np.log(p[np.arange(len(y)), y]))
@@ -40,18 +40,18 @@ class TestSoftmaxRegressionInit(unittest.TestCase):
         np.random.seed(7)
         np.random.rand(50)  # disturb the global stream: init must re-seed
         model = SoftmaxRegression()
-        np.testing.assert_array_equal(model.weights["W1"], seeded_randn(784, 10))
+        np.testing.assert_array_equal(model.weights['W1'], seeded_randn(784, 10))
 
     def test_weights_follow_the_convention_for_other_sizes(self):
         model = SoftmaxRegression(input_size=7, num_classes=4)
-        np.testing.assert_array_equal(model.weights["W1"], seeded_randn(7, 4))
+        np.testing.assert_array_equal(model.weights['W1'], seeded_randn(7, 4))
 
     def test_only_key_is_W1_and_its_gradient_starts_at_zero(self):
         model = SoftmaxRegression(input_size=20, num_classes=3)
-        self.assertEqual(set(model.weights), {"W1"})
-        self.assertEqual(set(model.gradients), {"W1"})
-        self.assertEqual(model.gradients["W1"].shape, (20, 3))
-        np.testing.assert_array_equal(model.gradients["W1"], np.zeros((20, 3)))
+        self.assertEqual(set(model.weights), {'W1'})
+        self.assertEqual(set(model.gradients), {'W1'})
+        self.assertEqual(model.gradients['W1'].shape, (20, 3))
+        np.testing.assert_array_equal(model.gradients['W1'], np.zeros((20, 3)))
 
 
 class TestTwoLayerNetInit(unittest.TestCase):
@@ -59,38 +59,38 @@ class TestTwoLayerNetInit(unittest.TestCase):
         model = TwoLayerNet()
         self.assertEqual(model.input_size, 784)
         self.assertEqual(model.num_classes, 10)
-        self.assertEqual(model.weights["W1"].shape, (784, 128))
-        self.assertEqual(model.weights["W2"].shape, (128, 10))
+        self.assertEqual(model.weights['W1'].shape, (784, 128))
+        self.assertEqual(model.weights['W2'].shape, (128, 10))
 
     def test_W1_follows_the_seed_1024_convention(self):
         np.random.seed(3)
         np.random.rand(10)
         model = TwoLayerNet()
-        np.testing.assert_array_equal(model.weights["W1"], seeded_randn(784, 128))
+        np.testing.assert_array_equal(model.weights['W1'], seeded_randn(784, 128))
 
     def test_W2_is_drawn_after_a_reseed(self):
         model = TwoLayerNet()
         expected = seeded_randn(128 * 10).reshape(128, 10)
-        np.testing.assert_array_equal(model.weights["W2"], expected)
+        np.testing.assert_array_equal(model.weights['W2'], expected)
         # the re-seed makes W2 the first draws of W1's stream too
-        np.testing.assert_array_equal(model.weights["W2"].ravel(), model.weights["W1"].ravel()[:1280])
+        np.testing.assert_array_equal(model.weights['W2'].ravel(), model.weights['W1'].ravel()[:1280])
 
     def test_init_convention_for_other_sizes(self):
         model = TwoLayerNet(input_size=7, num_classes=4, hidden_size=5)
-        np.testing.assert_array_equal(model.weights["W1"], seeded_randn(7, 5))
-        np.testing.assert_array_equal(model.weights["W2"], seeded_randn(5, 4))
+        np.testing.assert_array_equal(model.weights['W1'], seeded_randn(7, 5))
+        np.testing.assert_array_equal(model.weights['W2'], seeded_randn(5, 4))
 
     def test_biases_start_at_zero(self):
         model = TwoLayerNet(input_size=12, num_classes=3, hidden_size=6)
-        np.testing.assert_array_equal(model.weights["b1"], np.zeros(6))
-        np.testing.assert_array_equal(model.weights["b2"], np.zeros(3))
-        self.assertEqual(model.weights["b1"].shape, (6,))
-        self.assertEqual(model.weights["b2"].shape, (3,))
+        np.testing.assert_array_equal(model.weights['b1'], np.zeros(6))
+        np.testing.assert_array_equal(model.weights['b2'], np.zeros(3))
+        self.assertEqual(model.weights['b1'].shape, (6,))
+        self.assertEqual(model.weights['b2'].shape, (3,))
 
     def test_gradients_start_at_zero_with_matching_keys_and_shapes(self):
         model = TwoLayerNet(input_size=12, num_classes=3, hidden_size=6)
-        self.assertEqual(set(model.weights), {"W1", "b1", "W2", "b2"})
-        self.assertEqual(set(model.gradients), {"W1", "b1", "W2", "b2"})
+        self.assertEqual(set(model.weights), {'W1', 'b1', 'W2', 'b2'})
+        self.assertEqual(set(model.gradients), {'W1', 'b1', 'W2', 'b2'})
         for key, w in model.weights.items():
             self.assertEqual(model.gradients[key].shape, w.shape, key)
             np.testing.assert_array_equal(model.gradients[key], np.zeros(w.shape), key)
@@ -99,7 +99,7 @@ class TestTwoLayerNetInit(unittest.TestCase):
 class TestSoftmaxRegressionForward(unittest.TestCase):
     def make(self):
         model = SoftmaxRegression(input_size=2, num_classes=2)
-        model.weights["W1"] = np.eye(2)
+        model.weights['W1'] = np.eye(2)
         return model
 
     def test_forward_matches_a_hand_worked_example(self):
@@ -117,7 +117,7 @@ class TestSoftmaxRegressionForward(unittest.TestCase):
 
     def test_forward_loss_has_no_regularization_term(self):
         model = self.make()
-        model.weights["W1"] = np.array([[100.0, 0.0], [0.0, 100.0]])
+        model.weights['W1'] = np.array([[100.0, 0.0], [0.0, 100.0]])
         loss, _ = model.forward(np.array([[0.0, 0.0]]), np.array([1]))
         self.assertAlmostEqual(loss, math.log(2.0), places=12)
 
@@ -128,15 +128,15 @@ class TestSoftmaxRegressionForward(unittest.TestCase):
         model.forward(x, np.array([1]))
         p = np.array([2.0, math.e]) / (2.0 + math.e)
         expected = x.T @ (p - np.array([0.0, 1.0]))[None, :]
-        np.testing.assert_allclose(model.gradients["W1"], expected, rtol=1e-12)
+        np.testing.assert_allclose(model.gradients['W1'], expected, rtol=1e-12)
 
     def test_gradient_is_blocked_where_the_relu_is_off(self):
         model = SoftmaxRegression(input_size=3, num_classes=3)
-        model.weights["W1"] = np.array([[1.0, -1.0, 0.5], [0.5, -2.0, 1.0], [0.2, -0.1, 0.3]])
+        model.weights['W1'] = np.array([[1.0, -1.0, 0.5], [0.5, -2.0, 1.0], [0.2, -0.1, 0.3]])
         X = np.abs(np.random.RandomState(0).randn(5, 3)) + 0.1  # class 1 score < 0 always
         model.forward(X, np.array([0, 1, 2, 1, 0]))
-        np.testing.assert_array_equal(model.gradients["W1"][:, 1], np.zeros(3))
-        self.assertTrue(np.all(model.gradients["W1"][:, [0, 2]] != 0))
+        np.testing.assert_array_equal(model.gradients['W1'][:, 1], np.zeros(3))
+        self.assertTrue(np.all(model.gradients['W1'][:, [0, 2]] != 0))
 
     def test_gradient_is_a_batch_average(self):
         x = np.array([[0.3, 0.9]])
@@ -144,15 +144,15 @@ class TestSoftmaxRegressionForward(unittest.TestCase):
         loss_one, _ = one.forward(x, np.array([0]))
         loss_many, _ = many.forward(np.repeat(x, 5, axis=0), np.array([0] * 5))
         self.assertAlmostEqual(loss_many, loss_one, places=12)
-        np.testing.assert_allclose(many.gradients["W1"], one.gradients["W1"], rtol=1e-12)
+        np.testing.assert_allclose(many.gradients['W1'], one.gradients['W1'], rtol=1e-12)
 
     def test_train_mode_overwrites_rather_than_accumulates_gradients(self):
         model = self.make()
         x, y = np.array([[0.3, 0.9]]), np.array([0])
         model.forward(x, y)
-        first = model.gradients["W1"].copy()
+        first = model.gradients['W1'].copy()
         model.forward(x, y)
-        np.testing.assert_allclose(model.gradients["W1"], first, rtol=1e-12)
+        np.testing.assert_allclose(model.gradients['W1'], first, rtol=1e-12)
 
 
 class TestTwoLayerNetForward(unittest.TestCase):
@@ -160,8 +160,8 @@ class TestTwoLayerNetForward(unittest.TestCase):
         rng = np.random.RandomState(1)
         self.model = TwoLayerNet(input_size=6, num_classes=4, hidden_size=5)
         self.model.weights = {
-            "W1": rng.randn(6, 5), "b1": rng.randn(5),
-            "W2": rng.randn(5, 4), "b2": rng.randn(4),
+            'W1': rng.randn(6, 5), 'b1': rng.randn(5),
+            'W2': rng.randn(5, 4), 'b2': rng.randn(4),
         }
         self.X = rng.randn(9, 6)
         self.y = rng.randint(0, 4, size=9)
@@ -169,8 +169,8 @@ class TestTwoLayerNetForward(unittest.TestCase):
     def test_forward_matches_a_hand_worked_example(self):
         model = TwoLayerNet(input_size=2, num_classes=2, hidden_size=2)
         # hidden = sigmoid(0) = [1/2, 1/2]; scores = [ln 2, 0] -> p = [2/3, 1/3]
-        model.weights["W2"] = np.array([[math.log(2.0), 0.0], [math.log(2.0), 0.0]])
-        model.weights["W1"] = np.zeros((2, 2))
+        model.weights['W2'] = np.array([[math.log(2.0), 0.0], [math.log(2.0), 0.0]])
+        model.weights['W1'] = np.zeros((2, 2))
         X = np.array([[5.0, -3.0], [1.0, 2.0]])
         loss, acc = model.forward(X, np.array([0, 1]))
         self.assertAlmostEqual(loss, (-math.log(2 / 3) - math.log(1 / 3)) / 2, places=12)
@@ -191,8 +191,8 @@ class TestTwoLayerNetForward(unittest.TestCase):
         self.assertAlmostEqual(acc, ref_acc, places=12)
 
     def test_valid_mode_gives_the_same_loss_and_accuracy_as_train_mode(self):
-        valid = self.model.forward(self.X, self.y, mode="valid")
-        train = self.model.forward(self.X, self.y, mode="train")
+        valid = self.model.forward(self.X, self.y, mode='valid')
+        train = self.model.forward(self.X, self.y, mode='train')
         self.assertAlmostEqual(valid[0], train[0], places=12)
         self.assertAlmostEqual(valid[1], train[1], places=12)
 
@@ -218,7 +218,7 @@ class TestValidModeLeavesTheModelAlone(unittest.TestCase):
         model.gradients = {k: rng.randn(*np.shape(w)) for k, w in model.weights.items()}
         grads_before = {k: v.copy() for k, v in model.gradients.items()}
         weights_before = {k: v.copy() for k, v in model.weights.items()}
-        model.forward(X, y, mode="valid")
+        model.forward(X, y, mode='valid')
         self.assertEqual(set(model.gradients), set(grads_before))
         for key in grads_before:
             np.testing.assert_array_equal(model.gradients[key], grads_before[key], key)
@@ -227,7 +227,7 @@ class TestValidModeLeavesTheModelAlone(unittest.TestCase):
     def test_valid_mode_leaves_softmax_gradients_and_weights_untouched(self):
         rng = np.random.RandomState(2)
         model = SoftmaxRegression(input_size=8, num_classes=3)
-        model.weights["W1"] = rng.randn(8, 3)
+        model.weights['W1'] = rng.randn(8, 3)
         self.check(model, rng.randn(6, 8), rng.randint(0, 3, 6))
 
     def test_valid_mode_leaves_two_layer_gradients_and_weights_untouched(self):
@@ -238,5 +238,5 @@ class TestValidModeLeavesTheModelAlone(unittest.TestCase):
         self.check(model, rng.randn(6, 8), rng.randint(0, 3, 6))
 
 
-if __name__ == "__main__":
+if __name__ == '__main__':
     unittest.main()

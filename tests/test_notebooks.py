@@ -107,7 +107,7 @@ class NotebooksTest(unittest.TestCase):
         for number, name in TRAINING_CELLS.items():
             cell = self.cells[number]
             bars = [o for o in cell.outputs if o.output_type == 'display_data']
-            self.assertEqual(len(bars), 1, f"cell {number}")
+            self.assertEqual(len(bars), 1, f'cell {number}')
             final = bars[0].data['text/plain']
             self.assertTrue(final.startswith(name + ' ['), final)
             self.assertIn('1/1 epochs', final)
@@ -119,7 +119,7 @@ class NotebooksTest(unittest.TestCase):
     def test_each_plot_cell_shows_loss_and_accuracy_figures(self):
         for number in [n + 1 for n in TRAINING_CELLS]:
             images = [o for o in self.cells[number].outputs if 'image/png' in o.get('data', {})]
-            self.assertEqual(len(images), 2 + EXTRA_FIGURES.get(number, 0), f"cell {number}")
+            self.assertEqual(len(images), 2 + EXTRA_FIGURES.get(number, 0), f'cell {number}')
 
     def test_no_cell_echoes_a_file_path(self):
         echoed = [c.source.splitlines()[0] for c in self.main.cells if c.cell_type == 'code'

@@ -28,9 +28,18 @@ import numpy as np
 
 import utils
 from lab.config import load_config
-from lab.runs import (DIVERGED_PATIENCE, Gathered, PixelBatches, TrainingDiverged,
-                      batch_order, check_weights, default_run_name, new_run_dir, train_model,
-                      watch_divergence)
+from lab.runs import (
+    DIVERGED_PATIENCE,
+    Gathered,
+    PixelBatches,
+    TrainingDiverged,
+    batch_order,
+    check_weights,
+    default_run_name,
+    new_run_dir,
+    train_model,
+    watch_divergence,
+)
 from models import SoftmaxRegression, TwoLayerNet
 from optimizer import SGD
 from tests import ROOT, TempDirTestCase, no_numeric_warnings
@@ -254,7 +263,7 @@ def run_in_fresh_process(seed, hash_seed):
                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               universal_newlines=True, timeout=600)
     if done.returncode != 0:
-        raise AssertionError(f"the training subprocess failed:\n{done.stderr}")
+        raise AssertionError(f'the training subprocess failed:\n{done.stderr}')
     return done.stdout
 
 

@@ -19,23 +19,23 @@ from models import SoftmaxRegression, TwoLayerNet
 from optimizer import SGD
 from optimizer._base_optimizer import _BaseOptimizer
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
 
 
 def small_two_layer():
     """A 2-3-2 TwoLayerNet with hand-picked weights and gradients."""
     model = TwoLayerNet(input_size=2, num_classes=2, hidden_size=3)
     model.weights = {
-        "W1": np.array([[1.0, -2.0, 0.5], [3.0, 0.0, -1.0]]),
-        "b1": np.array([1.0, -1.0, 2.0]),
-        "W2": np.array([[2.0, -4.0], [0.0, 1.0], [-1.0, 10.0]]),
-        "b2": np.array([5.0, -5.0]),
+        'W1': np.array([[1.0, -2.0, 0.5], [3.0, 0.0, -1.0]]),
+        'b1': np.array([1.0, -1.0, 2.0]),
+        'W2': np.array([[2.0, -4.0], [0.0, 1.0], [-1.0, 10.0]]),
+        'b2': np.array([5.0, -5.0]),
     }
     model.gradients = {
-        "W1": np.array([[0.5, 0.5, 0.5], [-1.0, 2.0, 0.0]]),
-        "b1": np.array([0.5, 0.5, -0.5]),
-        "W2": np.array([[1.0, 0.0], [0.0, 1.0], [2.0, -2.0]]),
-        "b2": np.array([1.0, -3.0]),
+        'W1': np.array([[0.5, 0.5, 0.5], [-1.0, 2.0, 0.0]]),
+        'b1': np.array([0.5, 0.5, -0.5]),
+        'W2': np.array([[1.0, 0.0], [0.0, 1.0], [2.0, -2.0]]),
+        'b2': np.array([1.0, -3.0]),
     }
     return model
 
@@ -52,14 +52,14 @@ class TestRegularization(unittest.TestCase):
     def test_regularization_adds_reg_times_weight_to_weight_gradients(self):
         model = small_two_layer()
         _BaseOptimizer(learning_rate=1.0, reg=0.1).apply_regularization(model)
-        np.testing.assert_allclose(model.gradients["W1"], [[0.6, 0.3, 0.55], [-0.7, 2.0, -0.1]], rtol=1e-12)
-        np.testing.assert_allclose(model.gradients["W2"], [[1.2, -0.4], [0.0, 1.1], [1.9, -1.0]], rtol=1e-12)
+        np.testing.assert_allclose(model.gradients['W1'], [[0.6, 0.3, 0.55], [-0.7, 2.0, -0.1]], rtol=1e-12)
+        np.testing.assert_allclose(model.gradients['W2'], [[1.2, -0.4], [0.0, 1.1], [1.9, -1.0]], rtol=1e-12)
 
     def test_regularization_leaves_biases_alone(self):
         model = small_two_layer()
         _BaseOptimizer(learning_rate=1.0, reg=0.1).apply_regularization(model)
-        np.testing.assert_array_equal(model.gradients["b1"], [0.5, 0.5, -0.5])
-        np.testing.assert_array_equal(model.gradients["b2"], [1.0, -3.0])
+        np.testing.assert_array_equal(model.gradients['b1'], [0.5, 0.5, -0.5])
+        np.testing.assert_array_equal(model.gradients['b2'], [1.0, -3.0])
 
     def test_regularization_does_not_change_weights(self):
         model = small_two_layer()
@@ -70,11 +70,11 @@ class TestRegularization(unittest.TestCase):
 
     def test_regularization_of_softmax_model_touches_only_W1(self):
         model = SoftmaxRegression(input_size=2, num_classes=2)
-        model.weights["W1"] = np.array([[1.0, -1.0], [2.0, 0.0]])
-        model.gradients["W1"] = np.array([[0.0, 1.0], [1.0, 1.0]])
+        model.weights['W1'] = np.array([[1.0, -1.0], [2.0, 0.0]])
+        model.gradients['W1'] = np.array([[0.0, 1.0], [1.0, 1.0]])
         _BaseOptimizer(reg=0.5).apply_regularization(model)
-        np.testing.assert_allclose(model.gradients["W1"], [[0.5, 0.5], [2.0, 1.0]], rtol=1e-12)
-        self.assertEqual(set(model.gradients), {"W1"})
+        np.testing.assert_allclose(model.gradients['W1'], [[0.5, 0.5], [2.0, 1.0]], rtol=1e-12)
+        self.assertEqual(set(model.gradients), {'W1'})
 
 
 class TestSGD(unittest.TestCase):
@@ -82,15 +82,15 @@ class TestSGD(unittest.TestCase):
         # W -= lr * (g + reg * W) with lr = 0.1, reg = 0.1
         model = small_two_layer()
         SGD(learning_rate=0.1, reg=0.1).update(model)
-        np.testing.assert_allclose(model.weights["W1"], [[0.94, -2.03, 0.445], [3.07, -0.2, -0.99]], rtol=1e-12)
-        np.testing.assert_allclose(model.weights["W2"], [[1.88, -3.96], [0.0, 0.89], [-1.19, 10.1]], rtol=1e-12)
+        np.testing.assert_allclose(model.weights['W1'], [[0.94, -2.03, 0.445], [3.07, -0.2, -0.99]], rtol=1e-12)
+        np.testing.assert_allclose(model.weights['W2'], [[1.88, -3.96], [0.0, 0.89], [-1.19, 10.1]], rtol=1e-12)
 
     def test_sgd_updates_biases_without_regularization(self):
         # b -= lr * g
         model = small_two_layer()
         SGD(learning_rate=0.1, reg=0.1).update(model)
-        np.testing.assert_allclose(model.weights["b1"], [0.95, -1.05, 2.05], rtol=1e-12)
-        np.testing.assert_allclose(model.weights["b2"], [4.9, -4.7], rtol=1e-12)
+        np.testing.assert_allclose(model.weights['b1'], [0.95, -1.05, 2.05], rtol=1e-12)
+        np.testing.assert_allclose(model.weights['b2'], [4.9, -4.7], rtol=1e-12)
 
     def test_sgd_has_no_momentum(self):
         model = small_two_layer()
@@ -107,21 +107,21 @@ class TestSGD(unittest.TestCase):
         model = small_two_layer()
         sgd = SGD(learning_rate=0.1, reg=0.2)
         sgd.update(model)
-        w1 = model.weights["W1"].copy()
-        b1 = model.weights["b1"].copy()
+        w1 = model.weights['W1'].copy()
+        b1 = model.weights['b1'].copy()
         for key in model.gradients:
             model.gradients[key] = np.zeros_like(model.gradients[key])
         sgd.update(model)
-        np.testing.assert_allclose(model.weights["W1"], w1 * (1 - 0.1 * 0.2), rtol=1e-12)
-        np.testing.assert_array_equal(model.weights["b1"], b1)
+        np.testing.assert_allclose(model.weights['W1'], w1 * (1 - 0.1 * 0.2), rtol=1e-12)
+        np.testing.assert_array_equal(model.weights['b1'], b1)
 
     def test_sgd_on_softmax_model_updates_W1_only_key(self):
         model = SoftmaxRegression(input_size=2, num_classes=2)
-        model.weights["W1"] = np.array([[1.0, -1.0], [2.0, 0.0]])
-        model.gradients["W1"] = np.array([[0.0, 1.0], [1.0, 1.0]])
+        model.weights['W1'] = np.array([[1.0, -1.0], [2.0, 0.0]])
+        model.gradients['W1'] = np.array([[0.0, 1.0], [1.0, 1.0]])
         SGD(learning_rate=0.5, reg=0.5).update(model)
-        np.testing.assert_allclose(model.weights["W1"], [[0.75, -1.25], [1.0, -0.5]], rtol=1e-12)
-        self.assertEqual(set(model.weights), {"W1"})
+        np.testing.assert_allclose(model.weights['W1'], [[0.75, -1.25], [1.0, -0.5]], rtol=1e-12)
+        self.assertEqual(set(model.weights), {'W1'})
 
 
 class ScriptedModel:
@@ -130,11 +130,11 @@ class ScriptedModel:
     def __init__(self, results, events):
         self.results = list(results)
         self.events = events
-        self.weights = {"W1": np.ones((2, 2))}
-        self.gradients = {"W1": np.zeros((2, 2))}
+        self.weights = {'W1': np.ones((2, 2))}
+        self.gradients = {'W1': np.zeros((2, 2))}
 
-    def forward(self, X, y, mode="train"):
-        self.events.append(("forward", mode, len(y)))
+    def forward(self, X, y, mode='train'):
+        self.events.append(('forward', mode, len(y)))
         return self.results.pop(0)
 
 
@@ -143,7 +143,7 @@ class RecordingOptimizer:
         self.events = events
 
     def update(self, model):
-        self.events.append(("update",))
+        self.events.append(('update',))
 
 
 def synthetic_batches(sizes, dim=4):
@@ -179,16 +179,16 @@ class TestTrainAndEvaluate(unittest.TestCase):
         with captured_stdout():
             utils.train(1, data, labels, ScriptedModel(self.RESULTS, events),
                         RecordingOptimizer(events), debug=False)
-        self.assertEqual(events, [("forward", "train", 4), ("update",),
-                                  ("forward", "train", 4), ("update",),
-                                  ("forward", "train", 2), ("update",)])
+        self.assertEqual(events, [('forward', 'train', 4), ('update',),
+                                  ('forward', 'train', 4), ('update',),
+                                  ('forward', 'train', 2), ('update',)])
 
     def test_evaluate_uses_valid_mode_and_never_updates(self):
         events = []
         data, labels = synthetic_batches(self.SIZES)
         with captured_stdout():
             loss, acc = utils.evaluate(data, labels, ScriptedModel(self.RESULTS, events), debug=False)
-        self.assertEqual(events, [("forward", "valid", 4), ("forward", "valid", 4), ("forward", "valid", 2)])
+        self.assertEqual(events, [('forward', 'valid', 4), ('forward', 'valid', 4), ('forward', 'valid', 2)])
         self.assertAlmostEqual(loss, 2.0, places=12)
         self.assertAlmostEqual(acc, 0.6, places=12)
 
@@ -200,12 +200,12 @@ class TestTrainAndEvaluate(unittest.TestCase):
         with captured_stdout() as out:
             utils.train(37, data, labels, ScriptedModel(results, []), RecordingOptimizer([]),
                         debug=True, log_file=log)
-        self.assertEqual(out.getvalue(), "")
+        self.assertEqual(out.getvalue(), '')
         lines = [line for line in log.getvalue().splitlines() if line.strip()]
         # every 10th of 25 batches (2 or 3 lines) plus the epoch's average accuracy
         self.assertGreaterEqual(len(lines), 3, log.getvalue())
         self.assertLessEqual(len(lines), 6, log.getvalue())
-        self.assertIn("37", lines[0])
+        self.assertIn('37', lines[0])
 
     def test_train_debug_without_log_file_prints_progress(self):
         data, labels = synthetic_batches([3] * 12)
@@ -220,15 +220,15 @@ class TestTrainAndEvaluate(unittest.TestCase):
         with captured_stdout() as out:
             utils.train(1, data, labels, ScriptedModel([(0.5, 1.0)] * 25, []), RecordingOptimizer([]),
                         debug=False, log_file=log)
-        self.assertEqual(out.getvalue(), "")
-        self.assertEqual(log.getvalue(), "")
+        self.assertEqual(out.getvalue(), '')
+        self.assertEqual(log.getvalue(), '')
 
     def test_evaluate_with_log_file_prints_nothing_to_stdout(self):
         data, labels = synthetic_batches([3] * 25)
         log = io.StringIO()
         with captured_stdout() as out:
             utils.evaluate(data, labels, ScriptedModel([(0.5, 1.0)] * 25, []), debug=True, log_file=log)
-        self.assertEqual(out.getvalue(), "")
+        self.assertEqual(out.getvalue(), '')
         self.assertGreaterEqual(len(log.getvalue().splitlines()), 3)   # batches 0, 10, 20 + total
 
     def test_evaluate_without_debug_writes_nothing(self):
@@ -236,8 +236,8 @@ class TestTrainAndEvaluate(unittest.TestCase):
         log = io.StringIO()
         with captured_stdout() as out:
             utils.evaluate(data, labels, ScriptedModel([(0.5, 1.0)] * 25, []), debug=False, log_file=log)
-        self.assertEqual(out.getvalue(), "")
-        self.assertEqual(log.getvalue(), "")
+        self.assertEqual(out.getvalue(), '')
+        self.assertEqual(log.getvalue(), '')
 
     def test_evaluate_never_changes_weights_or_gradients(self):
         rng = np.random.RandomState(0)
@@ -266,7 +266,7 @@ class TestTrainAndEvaluate(unittest.TestCase):
                 data, labels = utils.generate_batched_data(X, y, batch_size=16, shuffle=True, seed=epoch)
                 losses.append(utils.train(epoch, data, labels, model, optimizer, debug=False)[0])
             _, acc = utils.evaluate(*utils.generate_batched_data(X, y, batch_size=50), model, debug=False)
-        self.assertEqual(out.getvalue(), "")
+        self.assertEqual(out.getvalue(), '')
         self.assertLess(losses[-1], 0.5 * losses[0])
         self.assertGreater(acc, 0.95)
 
@@ -276,19 +276,19 @@ class TestPlotCurves(unittest.TestCase):
 
     def tearDown(self):
         import matplotlib.pyplot as plt
-        plt.close("all")
+        plt.close('all')
 
     def assertIsPng(self, path):
-        self.assertTrue(os.path.isfile(path), f"{path} was not written")
-        with open(path, "rb") as f:
+        self.assertTrue(os.path.isfile(path), f'{path} was not written')
+        with open(path, 'rb') as f:
             self.assertEqual(f.read(8), PNG_SIGNATURE, path)
 
     def test_plot_curves_saves_loss_and_accuracy_png_to_out_dir(self):
         with tempfile.TemporaryDirectory() as tmp, captured_stdout() as out:
-            utils.plot_curves(*self.HISTORIES, run_name="demo", save_only=True, out_dir=tmp)
-            self.assertIsPng(os.path.join(tmp, "demo_loss.png"))
-            self.assertIsPng(os.path.join(tmp, "demo_accuracy.png"))
-        self.assertEqual(out.getvalue(), "")
+            utils.plot_curves(*self.HISTORIES, run_name='demo', save_only=True, out_dir=tmp)
+            self.assertIsPng(os.path.join(tmp, 'demo_loss.png'))
+            self.assertIsPng(os.path.join(tmp, 'demo_accuracy.png'))
+        self.assertEqual(out.getvalue(), '')
 
     def test_plot_curves_saves_to_the_working_directory_by_default(self):
         cwd = os.getcwd()
@@ -296,11 +296,11 @@ class TestPlotCurves(unittest.TestCase):
             try:
                 os.chdir(tmp)
                 with captured_stdout():
-                    utils.plot_curves(*self.HISTORIES, run_name="here", save_only=True)
+                    utils.plot_curves(*self.HISTORIES, run_name='here', save_only=True)
             finally:
                 os.chdir(cwd)
-            self.assertIsPng(os.path.join(tmp, "here_loss.png"))
-            self.assertIsPng(os.path.join(tmp, "here_accuracy.png"))
+            self.assertIsPng(os.path.join(tmp, 'here_loss.png'))
+            self.assertIsPng(os.path.join(tmp, 'here_accuracy.png'))
 
     def test_plot_curves_without_run_name_saves_nothing(self):
         with tempfile.TemporaryDirectory() as tmp, captured_stdout():
@@ -308,5 +308,5 @@ class TestPlotCurves(unittest.TestCase):
             self.assertEqual(os.listdir(tmp), [])
 
 
-if __name__ == "__main__":
+if __name__ == '__main__':
     unittest.main()
