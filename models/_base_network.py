@@ -74,10 +74,8 @@ class _baseNetwork:
         subtracting the row maximum changes nothing mathematically and keeps
         every exponent <= 0, so nothing overflows.
         """
-        shifted = scores - np.max(scores, axis=1, keepdims=True)
-        prob = np.exp(shifted)
-        prob /= prob.sum(axis=1, keepdims=True)
-        return prob
+        exp = np.exp(scores - np.max(scores, axis=1, keepdims=True))
+        return exp / exp.sum(axis=1, keepdims=True)
 
     def cross_entropy_loss(self, x_pred, y):
         """Mean negative log-likelihood. x_pred: (N, C) probabilities, y: (N,) int.
@@ -86,12 +84,11 @@ class _baseNetwork:
         smallest normal float, so the loss stays finite.
         """
         picked = x_pred[np.arange(len(y)), y]
-        # sum / N rather than np.mean: the same number, without np.mean's per-call overhead.
-        return float(-np.log(np.maximum(picked, _TINY)).sum() / len(y))
+        return float(np.mean(-np.log(np.maximum(picked, _TINY))))
 
     def compute_accuracy(self, x_pred, y):
         """Fraction of rows whose largest entry is the label. x_pred: (N, C), y: (N,)."""
-        return float(np.count_nonzero(np.argmax(x_pred, axis=1) == y) / len(y))
+        return float(np.mean(np.argmax(x_pred, axis=1) == y))
 
     def sigmoid(self, X):
         """s(x) = 1 / (1 + exp(-x)), elementwise.
@@ -99,12 +96,8 @@ class _baseNetwork:
         Below x = -709, exp(-x) overflows to inf and 1 / (1 + inf) = 0, which
         is s(x) to within 1e-308; that overflow is expected, so it is silenced.
         """
-        # Four passes in one new array: the training loop's hottest elementwise step.
-        s = np.negative(X, dtype=np.float64)
         with np.errstate(over='ignore'):
-            np.exp(s, out=s)
-        s += 1.0
-        return np.divide(1.0, s, out=s)
+            return 1.0 / (1.0 + np.exp(-X))
 
     def sigmoid_dev(self, x):
         """ds/dx = s(x) * (1 - s(x)), evaluated at the pre-activation x."""

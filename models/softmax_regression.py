@@ -1,10 +1,18 @@
 """Softmax regression as the course builds it: one fully connected layer
 without bias, a ReLU, then softmax and cross-entropy.
 
+Forward, for a batch X of N examples with D inputs and C classes:
+
     z = X W1          (N, C)
     a = ReLU(z)       (N, C)
     p = softmax(a)    (N, C)
     loss = mean_i -log p[i, y_i]
+
+Backward, the same steps in reverse (d stands for dloss/d):
+
+    da = (p - onehot(y)) / N    (N, C)
+    dz = da * ReLU'(z)          (N, C)
+    dW1 = X.T dz                (D, C)
 """
 import numpy as np
 
@@ -48,8 +56,8 @@ class SoftmaxRegression(_baseNetwork):
         if mode != 'train':
             return loss, accuracy
 
-        da = p                                     # dloss/da = (p - onehot(y)) / N, built
-        da[np.arange(len(y)), y] -= 1.0            # in p's array: p is not needed any more
+        da = p.copy()
+        da[np.arange(len(y)), y] -= 1.0
         da /= len(y)
         dz = da * self.ReLU_dev(z)
         self.gradients['W1'] = X.T @ dz

@@ -1,11 +1,23 @@
 """The two-layer perceptron: fully connected (with bias), sigmoid, fully
 connected (with bias), then softmax and cross-entropy.
 
+Forward, for a batch X of N examples with D inputs, H hidden units, C classes:
+
     z1 = X W1 + b1      (N, H)
     a1 = sigmoid(z1)    (N, H)
     z2 = a1 W2 + b2     (N, C)
     p  = softmax(z2)    (N, C)
     loss = mean_i -log p[i, y_i]
+
+Backward, the same steps in reverse (d stands for dloss/d):
+
+    dz2 = (p - onehot(y)) / N    (N, C)
+    dW2 = a1.T dz2               (H, C)
+    db2 = sum_i dz2[i]           (C,)
+    da1 = dz2 W2.T               (N, H)
+    dz1 = da1 * a1 (1 - a1)      (N, H)   sigmoid'(z1) = a1 (1 - a1)
+    dW1 = X.T dz1                (D, H)
+    db1 = sum_i dz1[i]           (H,)
 """
 import numpy as np
 
@@ -47,25 +59,22 @@ class TwoLayerNet(_baseNetwork):
         X, y = self._check_batch(X, y)
         W1, b1, W2, b2 = (self.weights[k] for k in ('W1', 'b1', 'W2', 'b2'))
 
-        z1 = X @ W1
-        z1 += b1                                   # in place: no second (N, H) array
+        z1 = X @ W1 + b1
         a1 = self.sigmoid(z1)
-        z2 = a1 @ W2
-        z2 += b2
+        z2 = a1 @ W2 + b2
         p = self.softmax(z2)
         loss = self.cross_entropy_loss(p, y)
         accuracy = self.compute_accuracy(p, y)
         if mode != 'train':
             return loss, accuracy
 
-        dz2 = p                                    # dloss/dz2 = (p - onehot(y)) / N, built
-        dz2[np.arange(len(y)), y] -= 1.0           # in p's array: p is not needed any more
+        dz2 = p.copy()
+        dz2[np.arange(len(y)), y] -= 1.0
         dz2 /= len(y)
         dW2 = a1.T @ dz2
         db2 = dz2.sum(axis=0)
         da1 = dz2 @ W2.T
-        dz1 = a1 * (1.0 - a1)                      # sigmoid_dev(z1), reusing a1 = s(z1),
-        dz1 *= da1                                 # times da1 in place
+        dz1 = da1 * (a1 * (1.0 - a1))             # sigmoid_dev(z1), from a1 = sigmoid(z1)
         dW1 = X.T @ dz1
         db1 = dz1.sum(axis=0)
 
