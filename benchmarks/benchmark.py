@@ -60,7 +60,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 import loading  # noqa: E402  (benchmarks/loading.py)
 import machine  # noqa: E402  (benchmarks/machine.py)
-
 import utils  # noqa: E402
 from lab import runs  # noqa: E402
 from models import SoftmaxRegression, TwoLayerNet  # noqa: E402
@@ -312,7 +311,7 @@ def main():
         for _ in range(repeats):
             for kind in MODELS:
                 model = MODELS[kind]()
-                evals[kind].append(wall_and_cpu(lambda: utils.evaluate(
+                evals[kind].append(wall_and_cpu(lambda model=model: utils.evaluate(
                     runs.PixelBatches(val_images, val_order),
                     runs.Gathered(val_y, val_order), model, debug=False)))
 
@@ -332,7 +331,8 @@ def main():
         print(f'| evaluate {kind} on the 12,000 validation images | {wall_cpu(evals[kind])} | |')
     print(f'| full `train_model` run, two-layer defaults, {rss_epochs} epochs '
           f'(test accuracy {test_acc:.4f}) | {fmt(run_seconds)} | | |')
-    print(f'| peak RSS of that run (fresh process) | {rss_mib:.0f} MiB | | ≤ 1 GB, whole notebook |')
+    print(f'| peak RSS of that run (fresh process) | {rss_mib:.0f} MiB | '
+          '| ≤ 1 GB, whole notebook |')
     print()
 
     print("Seconds per training epoch: 48,000 images, SGD lr 0.1, reg 0.001, hidden 128. "

@@ -38,10 +38,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from machine import describe  # noqa: E402  (benchmarks/machine.py)
-
 import utils  # noqa: E402
 from lab import grade  # noqa: E402
+from machine import describe  # noqa: E402  (benchmarks/machine.py)
 
 BUNDLE = ROOT / 'data' / utils.BUNDLE
 # Targets of the performance issue, as ratios: (numerator, denominator, at most).
@@ -97,15 +96,13 @@ def time_paths(csv_data_dir, repeats):
     times = {name: [] for name in loaders}
     names = list(loaders)
     for repeat in range(repeats):
-        result = None
         turn = repeat % 3
         for name in names[turn:3] + names[:turn] + names[3:]:
-            load = loaders[name]
-            del result
             gc.collect()
             start = time.perf_counter()
-            result = load()
+            result = loaders[name]()
             times[name].append(time.perf_counter() - start)
+            del result
     return times
 
 

@@ -1,88 +1,57 @@
-"""Where the time of one training epoch goes, step by step.
+"""Where one training epoch's time goes, line by line, in the models' own code.
 
-    python benchmarks/profile_epoch.py [--batch-size 64] [--model two-layer|softmax]
+    python benchmarks/profile_epoch.py [--model softmax] [--batch-size 32]
 
-Runs one epoch of the model the way utils.train does (one BLAS thread), but
-with a clock around every step of forward, backward and the SGD update, and
-prints each step's share of the epoch. The steps are the models' own lines,
-written out here so each can be timed; the total is checked against an
-untouched utils.train epoch run right after.
+Runs one epoch of utils.train as lab.runs.train_model runs it (shuffled
+batches gathered from the uint8 images) under line_profiler, which times
+every line of the real forward, its helpers and the optimizer: nothing is
+copied here, so the profile cannot drift from the models. Prints each
+function's share of the epoch, then its lines. line_profiler is a tool for
+this script only, not a requirement of the project:
+
+    pip install line_profiler
+
+Timing each line costs time too (about 1 us a line), so the profiled epoch is
+slower than a plain one, whose time is printed for comparison; shares are
+what to read.
 """
 import argparse
 import os
+import random
 import sys
 import time
-from collections import defaultdict
 from pathlib import Path
 
 for _var in ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS'):
     os.environ[_var] = '1'     # before numpy is imported: BLAS reads these once
 
-import numpy as np  # noqa: E402
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import machine  # noqa: E402  (benchmarks/machine.py)
 import utils  # noqa: E402
 from lab import runs  # noqa: E402
 from models import SoftmaxRegression, TwoLayerNet  # noqa: E402
+from models._base_network import _baseNetwork  # noqa: E402
 from optimizer import SGD  # noqa: E402
+from optimizer._base_optimizer import _BaseOptimizer  # noqa: E402
+
+PROFILED = [_baseNetwork._check_batch, _baseNetwork.sigmoid, _baseNetwork.ReLU,
+            _baseNetwork.ReLU_dev, _baseNetwork.softmax, _baseNetwork.cross_entropy_loss,
+            _baseNetwork.compute_accuracy, _BaseOptimizer.apply_regularization, SGD.update]
 
 
-class Clock:
-    """Accumulates seconds per step name: clock('name') after each step."""
-
-    def __init__(self):
-        self.totals = defaultdict(float)
-        self.last = time.perf_counter()
-
-    def __call__(self, name):
-        now = time.perf_counter()
-        self.totals[name] += now - self.last
-        self.last = now
-
-
-def two_layer_batch(model, optimizer, X, y, clock):
-    W1, b1, W2, b2 = (model.weights[k] for k in ('W1', 'b1', 'W2', 'b2'))
-    model._check_batch(X, y); clock('input check')
-    z1 = X @ W1; clock('matmul X W1')
-    z1 += b1; clock('elementwise')
-    a1 = model.sigmoid(z1); clock('sigmoid (exp)')
-    z2 = a1 @ W2; clock('matmul, small')
-    z2 += b2; clock('elementwise')
-    p = model.softmax(z2); clock('softmax, loss, accuracy')
-    model.cross_entropy_loss(p, y); model.compute_accuracy(p, y); clock('softmax, loss, accuracy')
-    dz2 = p
-    dz2[np.arange(len(y)), y] -= 1.0
-    dz2 /= len(y); clock('elementwise')
-    dW2 = a1.T @ dz2; clock('matmul, small')
-    db2 = dz2.sum(axis=0); clock('elementwise')
-    da1 = dz2 @ W2.T; clock('matmul, small')
-    dz1 = a1 * (1.0 - a1)
-    dz1 *= da1; clock('elementwise')
-    dW1 = X.T @ dz1; clock('matmul X.T dz1')
-    db1 = dz1.sum(axis=0); clock('elementwise')
-    model.gradients.update(W1=dW1, b1=db1, W2=dW2, b2=db2); clock('python overhead')
-    optimizer.apply_regularization(model); clock('SGD: regularization')
-    for name, weight in model.weights.items():
-        weight -= optimizer.learning_rate * model.gradients[name]
-    clock('SGD: step')
-
-
-def softmax_batch(model, optimizer, X, y, clock):
-    W1 = model.weights['W1']
-    model._check_batch(X, y); clock('input check')
-    z = X @ W1; clock('matmul X W1')
-    a = model.ReLU(z); clock('elementwise')
-    p = model.softmax(a)
-    model.cross_entropy_loss(p, y); model.compute_accuracy(p, y); clock('softmax, loss, accuracy')
-    da = p
-    da[np.arange(len(y)), y] -= 1.0
-    da /= len(y)
-    dz = da * model.ReLU_dev(z); clock('elementwise')
-    model.gradients['W1'] = X.T @ dz; clock('matmul X.T dz1')
-    optimizer.apply_regularization(model); clock('SGD: regularization')
-    for name, weight in model.weights.items():
-        weight -= optimizer.learning_rate * model.gradients[name]
-    clock('SGD: step')
+def one_epoch(model, batch_size, profiler=None):
+    """Seconds of one utils.train epoch over the shuffled training split, seeded."""
+    images, labels, _, _ = utils.load_mnist_trainval_bytes()
+    random.seed(0)
+    order = runs.batch_order(len(images), batch_size, shuffle=True)
+    batches, label_batches = runs.PixelBatches(images, order), runs.Gathered(labels, order)
+    optimizer = SGD(learning_rate=0.1, reg=1e-3)
+    start = time.perf_counter()
+    if profiler is None:
+        utils.train(0, batches, label_batches, model, optimizer, debug=False)
+    else:
+        profiler.runcall(utils.train, 0, batches, label_batches, model, optimizer, debug=False)
+    return time.perf_counter() - start
 
 
 def main():
@@ -90,33 +59,32 @@ def main():
     parser.add_argument('--batch-size', type=int, default=64)
     parser.add_argument('--model', choices=('two-layer', 'softmax'), default='two-layer')
     args = parser.parse_args()
+    try:
+        from line_profiler import LineProfiler
+    except ImportError:
+        sys.exit('This script needs line_profiler: pip install line_profiler')
     make = TwoLayerNet if args.model == 'two-layer' else SoftmaxRegression
-    step = two_layer_batch if args.model == 'two-layer' else softmax_batch
 
-    images, labels, _, _ = utils.load_mnist_trainval_bytes()
-    order = runs.batch_order(len(images), args.batch_size, shuffle=True)
-    batches = runs.PixelBatches(images, order)
-    label_batches = runs.Gathered(labels, order)
+    plain = one_epoch(make(), args.batch_size)
+    profiler = LineProfiler(make.forward, *PROFILED)
+    profiled = one_epoch(make(), args.batch_size, profiler)
 
-    model, optimizer, clock = make(), SGD(learning_rate=0.1, reg=1e-3), Clock()
-    start = time.perf_counter()
-    for X, y in zip(batches, label_batches):
-        clock('gather batch (uint8 -> float)')
-        step(model, optimizer, X, y, clock)
-        clock('python overhead')
-    profiled = time.perf_counter() - start
-
-    model, optimizer = make(), SGD(learning_rate=0.1, reg=1e-3)
-    start = time.perf_counter()
-    utils.train(0, batches, label_batches, model, optimizer, debug=False)
-    plain = time.perf_counter() - start
-
-    print(f'{args.model}, batch size {args.batch_size}: profiled epoch {profiled:.3f} s, '
-          f'plain utils.train epoch {plain:.3f} s')
-    print('| step | seconds | share |')
+    stats = profiler.get_stats()
+    totals = {name: sum(t for _, _, t in lines) * stats.unit
+              for (_, _, name), lines in stats.timings.items() if lines}
+    print(f'Machine: {machine.describe()}.')
+    print(f'{args.model}, batch size {args.batch_size}: plain epoch {plain:.3f} s, '
+          f'profiled epoch {profiled:.3f} s\n')
+    print('| function | seconds | share of the profiled epoch |')
     print('|---|---|---|')
-    for name, total in sorted(clock.totals.items(), key=lambda item: -item[1]):
+    for name, total in sorted(totals.items(), key=lambda item: -item[1]):
         print(f'| {name} | {total:.3f} | {total / profiled:.0%} |')
+    outer = [name for name in totals if name.endswith(('.forward', 'SGD.update'))]
+    rest = profiled - sum(totals[name] for name in outer)
+    print(f'| the rest: gathering batches, the loop | {rest:.3f} | {rest / profiled:.0%} |')
+    print("\n(forward's share includes the helpers it calls; update's includes "
+          "apply_regularization.)\n")
+    profiler.print_stats(output_unit=1e-3, stripzeros=True)
 
 
 if __name__ == '__main__':

@@ -23,12 +23,9 @@ import utils
 from lab import ROOT, data
 from lab.config import load_config
 from lab.figures import in_kernel, show_png, show_saved
+from lab.grade import COURSE_TESTS
 from lab.progress import Progress
 from lab.runs import RUNS_DIR, new_run_dir, train_model
-
-COURSE_TEST_MODULES = ('tests.test_loading', 'tests.test_activation', 'tests.test_loss',
-                       'tests.test_network', 'tests.test_training')
-
 
 # ---------------------------------------------------------------------------
 # Cells 1-3: the data and the unit tests
@@ -47,13 +44,19 @@ def check_data():
             f'training, {len(val_images):,} validation and {len(test_images):,} test images.')
 
 
-def run_unit_tests(modules=COURSE_TEST_MODULES):
-    """Run unittest on the given modules in a fresh Python, from the repository root.
+def run_unit_tests(modules=None):
+    """Run unittest on test modules in a fresh Python, from the repository root.
 
-    A separate process, so the tests see the code as it is on disk now (not
-    what this kernel imported earlier). Prints the test report (on success
-    without its line of dots); raises RuntimeError if any test fails.
+    modules: None for the course's five test modules (lab.grade.COURSE_TESTS),
+    or one module name ('tests.test_network'), or a list of them. A separate
+    process, so the tests see the code as it is on disk now (not what this
+    kernel imported earlier). Prints the test report (on success without its
+    line of dots); raises RuntimeError if any test fails.
     """
+    if modules is None:
+        modules = COURSE_TESTS
+    elif isinstance(modules, str):
+        modules = [modules]
     env = dict(os.environ, OPENBLAS_NUM_THREADS='1', MPLBACKEND='Agg')
     done = subprocess.run([sys.executable, '-m', 'unittest', *modules], cwd=ROOT,
                           env=env, capture_output=True, text=True)
@@ -186,7 +189,8 @@ class Sweep:
 
     def table(self):
         """Final train/validation accuracy and test accuracy per value, as text."""
-        header = f"{self.parameter:>14} | {'train acc':>9} | {'val acc':>9} | {'test acc':>9} | status"
+        columns = f"{'train acc':>9} | {'val acc':>9} | {'test acc':>9}"
+        header = f'{self.parameter:>14} | {columns} | status'
         rows = [header, '-' * len(header)]
         for value, result in self.results:
             train_acc = _last(result.train_acc_history)
@@ -195,7 +199,8 @@ class Sweep:
             status = result.status
             if result.diverged:
                 status += f' (epoch {len(result.train_loss_history) + 1})'
-            rows.append(f'{value:>14g} | {train_acc:>9} | {valid_acc:>9} | {test_acc:>9} | {status}')
+            figures = f'{train_acc:>9} | {valid_acc:>9} | {test_acc:>9}'
+            rows.append(f'{value:>14g} | {figures} | {status}')
         return '\n'.join(rows)
 
     def summary(self, show=True):

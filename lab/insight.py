@@ -26,29 +26,41 @@ SIDE = 28    # MNIST images are 28 x 28 pixels, flattened row by row
 # 1. The numbers
 # ---------------------------------------------------------------------------
 
-def relu_outputs(model, X):
-    """Softmax regression's activations a = ReLU(X W1). X: (N, D) -> (N, C)."""
-    return model.ReLU(np.asarray(X, dtype=np.float64) @ model.weights['W1'])
+def softmax_in_and_out(model, X, batch_size=2000):
+    """What model.forward hands its softmax, and what it gets back, for each row of X.
+
+    X: (N, D) float -> scores (N, C) (for SoftmaxRegression a = ReLU(X W1),
+    for TwoLayerNet z2) and probabilities (N, C). forward is a model's one
+    public method, and it takes labels and returns only the loss and the
+    accuracy; so this runs the real forward (mode 'valid', placeholder labels)
+    and listens to the softmax it calls, instead of writing the forward pass
+    a second time. batch_size rows at a time, to bound memory.
+    """
+    if not isinstance(model, (SoftmaxRegression, TwoLayerNet)):
+        raise TypeError(f'expected a SoftmaxRegression or a TwoLayerNet, '
+                        f'got {type(model).__name__}.')
+    X = np.asarray(X, dtype=np.float64)
+    scores, probabilities = [], []
+
+    def listening_softmax(batch_scores):
+        p = type(model).softmax(model, batch_scores)
+        scores.append(batch_scores)
+        probabilities.append(p)
+        return p
+
+    model.softmax = listening_softmax     # an instance attribute hides the method ...
+    try:
+        for start in range(0, len(X), batch_size):
+            rows = X[start:start + batch_size]
+            model.forward(rows, np.zeros(len(rows), dtype=np.int64), mode='valid')
+    finally:
+        del model.softmax                 # ... until it is deleted again
+    return np.concatenate(scores), np.concatenate(probabilities)
 
 
 def class_probabilities(model, X, batch_size=2000):
-    """The model's softmax output for each row of X, by its own forward maths.
-
-    X: (N, D) float -> (N, C) probabilities. Computed batch_size rows at a time
-    to bound memory. The same numbers model.forward computes, which needs labels.
-    """
-    X = np.asarray(X, dtype=np.float64)
-    if isinstance(model, SoftmaxRegression):
-        def scores(rows):
-            return relu_outputs(model, rows)
-    elif isinstance(model, TwoLayerNet):
-        def scores(rows):
-            hidden = model.sigmoid(rows @ model.weights['W1'] + model.weights['b1'])
-            return hidden @ model.weights['W2'] + model.weights['b2']
-    else:
-        raise TypeError(f'expected a SoftmaxRegression or a TwoLayerNet, got {type(model).__name__}.')
-    return np.concatenate([model.softmax(scores(X[start:start + batch_size]))
-                           for start in range(0, len(X), batch_size)])
+    """The model's softmax output for each row of X: (N, D) -> (N, C), by its own forward."""
+    return softmax_in_and_out(model, X, batch_size)[1]
 
 
 def predict(model, X):
@@ -92,7 +104,7 @@ def dead_classes(model, X):
     moves the softmax and ReLU'(z) = 0 sends no gradient back to its column
     of W1: gradient descent cannot revive it. Returns a sorted list of ints.
     """
-    alive = (relu_outputs(model, X) > 0).any(axis=0)
+    alive = (softmax_in_and_out(model, X)[0] > 0).any(axis=0)
     return [int(c) for c in np.flatnonzero(~alive)]
 
 
@@ -105,13 +117,13 @@ def explain_dead_classes(dead, num_classes=10):
     zero = (' (so a dead 0 still collects every image that no live class claims, and keeps '
             'some accuracy)') if 0 in dead else ''
     column, its = (dead[0], 'its') if len(dead) == 1 else ('c', 'their')
-    return (f"Dead class{'es' if len(dead) > 1 else ''} {names}: the logit z = x.W1[:, {column}] is "
-            f"negative for every image, so a = ReLU(z) = 0 and ReLU'(z) = 0: {its} weights get "
-            f"zero gradient and training cannot bring {'it' if len(dead) == 1 else 'them'} back. "
-            f"Such a class wins the softmax "
-            f"only in a tie where all {num_classes} outputs are 0, and argmax gives a tie to the "
-            f"lowest digit{zero}. Which classes die depends on the shuffle order. The cause is "
-            f"the ReLU that the course's model puts before the softmax; the code is not at fault.")
+    return (f"Dead class{'es' if len(dead) > 1 else ''} {names}: the logit "
+            f"z = x.W1[:, {column}] is negative for every image, so a = ReLU(z) = 0 and "
+            f"ReLU'(z) = 0: {its} weights get zero gradient and training cannot bring "
+            f"{'it' if len(dead) == 1 else 'them'} back. Such a class wins the softmax only in "
+            f"a tie where all {num_classes} outputs are 0, and argmax gives a tie to the lowest "
+            f"digit{zero}. Which classes die depends on the shuffle order. The cause is the "
+            f"ReLU that the course's model puts before the softmax; the code is not at fault.")
 
 
 # ---------------------------------------------------------------------------

@@ -70,8 +70,8 @@ class Progress:
     def _bundle(self, text):
         """The bar as plain text (kept in the saved notebook and the PDF) and
         as HTML with a real progress element (what a live notebook shows)."""
-        markup = (f'<progress value="{self.done}" max="{self.epochs}" style="width:18em"></progress>'
-                  f' <code>{html.escape(text)}</code>')
+        bar_element = f'<progress value="{self.done}" max="{self.epochs}" style="width:18em">'
+        markup = f'{bar_element}</progress> <code>{html.escape(text)}</code>'
         return {'text/plain': text, 'text/html': markup}
 
     # -- updates -------------------------------------------------------------

@@ -145,7 +145,8 @@ class TestBatchingProperties(unittest.TestCase):
         data and labels are unchanged either way."""
         before = copy.deepcopy((data, label))
         try:
-            result = utils.generate_batched_data(data, label, batch_size, shuffle=shuffle, seed=seed)
+            result = utils.generate_batched_data(data, label, batch_size, shuffle=shuffle,
+                                                 seed=seed)
         except ValueError:
             result = None
         for now, then in zip((data, label), before):

@@ -715,7 +715,8 @@ class TestBuildBundle(TempDirTestCase):
                 ('no labels', 'test_labels', without_labels)):
             with self.subTest(what):
                 self.path.write_bytes(b'the old bundle')
-                message = data_error(self, lambda: lab.data.build_bundle(arrays, self.path))
+                message = data_error(
+                    self, lambda arrays=arrays: lab.data.build_bundle(arrays, self.path))
                 self.assertIn(member.replace('_', ' '), message.replace('_', ' '))
                 self.assertOnlyTheOldBundle()
 

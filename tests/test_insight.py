@@ -83,6 +83,28 @@ class TestPredictions(unittest.TestCase):
         with self.assertRaises(TypeError):
             insight.class_probabilities(object(), HAND_X)
 
+    def test_follow_a_change_to_the_models_forward(self):
+        class Doubled(TwoLayerNet):                 # a forward that scores twice as sharply
+            def forward(self, X, y, mode='train'):
+                self.weights['W2'] *= 2
+                try:
+                    return super().forward(X, y, mode)
+                finally:
+                    self.weights['W2'] /= 2
+
+        rng = np.random.default_rng(1)
+        X, y = rng.random((9, 784)), rng.integers(0, 10, 9)
+        model = Doubled(hidden_size=5)
+        model.weights['W2'] = rng.normal(size=(5, 10))
+        self.check_against_forward(model, X, y)
+
+    def test_leave_the_model_as_it_was_even_when_forward_fails(self):
+        model = TwoLayerNet(hidden_size=4)
+        with self.assertRaises(ValueError):
+            insight.class_probabilities(model, np.ones((3, 5)))   # 5 features, not 784
+        self.assertNotIn('softmax', vars(model))
+        self.assertEqual(model.softmax(np.zeros((1, 2))).tolist(), [[0.5, 0.5]])
+
 
 class TestDeadClasses(unittest.TestCase):
     def test_finds_the_class_negative_on_every_input(self):

@@ -127,7 +127,7 @@ class TestLoadCsv(unittest.TestCase):
         self.assertEqual(labels, [7, 0, 3])
         self.assertTrue(all(type(label) is int for label in labels))
         self.assertEqual(len(data), 3)
-        for (label, pixels), image in zip(self.ROWS, data):
+        for (_, pixels), image in zip(self.ROWS, data):
             self.assertIsInstance(image, list)
             self.assertEqual(image, [p / 255 for p in pixels])
             self.assertTrue(all(type(px) is float for px in image))

@@ -99,7 +99,8 @@ class TestAccuracy(unittest.TestCase):
         self.assertEqual(self.net.compute_accuracy(p, np.array([1, 0])), 0.0)
 
     def test_accuracy_uses_argmax_on_scores_of_any_scale(self):
-        scores = np.array([[-5.0, 2.0, 1.0], [10.0, 20.0, 30.0], [0.0, -1.0, -2.0], [3.0, 4.0, 2.0]])
+        scores = np.array([[-5.0, 2.0, 1.0], [10.0, 20.0, 30.0], [0.0, -1.0, -2.0],
+                           [3.0, 4.0, 2.0]])
         y = np.array([1, 2, 0, 0])
         self.assertAlmostEqual(self.net.compute_accuracy(scores, y), 0.75, places=12)
 

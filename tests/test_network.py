@@ -73,7 +73,8 @@ class TestTwoLayerNetInit(unittest.TestCase):
         expected = seeded_randn(128 * 10).reshape(128, 10)
         np.testing.assert_array_equal(model.weights['W2'], expected)
         # the re-seed makes W2 the first draws of W1's stream too
-        np.testing.assert_array_equal(model.weights['W2'].ravel(), model.weights['W1'].ravel()[:1280])
+        np.testing.assert_array_equal(model.weights['W2'].ravel(),
+                                      model.weights['W1'].ravel()[:1280])
 
     def test_init_convention_for_other_sizes(self):
         model = TwoLayerNet(input_size=7, num_classes=4, hidden_size=5)
@@ -207,7 +208,8 @@ class TestTwoLayerNetForward(unittest.TestCase):
         first = {k: v.copy() for k, v in self.model.gradients.items()}
         self.model.forward(self.X, self.y)
         for key in first:
-            np.testing.assert_allclose(self.model.gradients[key], first[key], rtol=1e-12, err_msg=key)
+            np.testing.assert_allclose(self.model.gradients[key], first[key], rtol=1e-12,
+                                       err_msg=key)
 
 
 class TestValidModeLeavesTheModelAlone(unittest.TestCase):

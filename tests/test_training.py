@@ -52,8 +52,10 @@ class TestRegularization(unittest.TestCase):
     def test_regularization_adds_reg_times_weight_to_weight_gradients(self):
         model = small_two_layer()
         _BaseOptimizer(learning_rate=1.0, reg=0.1).apply_regularization(model)
-        np.testing.assert_allclose(model.gradients['W1'], [[0.6, 0.3, 0.55], [-0.7, 2.0, -0.1]], rtol=1e-12)
-        np.testing.assert_allclose(model.gradients['W2'], [[1.2, -0.4], [0.0, 1.1], [1.9, -1.0]], rtol=1e-12)
+        np.testing.assert_allclose(model.gradients['W1'], [[0.6, 0.3, 0.55], [-0.7, 2.0, -0.1]],
+                                   rtol=1e-12)
+        np.testing.assert_allclose(model.gradients['W2'], [[1.2, -0.4], [0.0, 1.1], [1.9, -1.0]],
+                                   rtol=1e-12)
 
     def test_regularization_leaves_biases_alone(self):
         model = small_two_layer()
@@ -82,8 +84,10 @@ class TestSGD(unittest.TestCase):
         # W -= lr * (g + reg * W) with lr = 0.1, reg = 0.1
         model = small_two_layer()
         SGD(learning_rate=0.1, reg=0.1).update(model)
-        np.testing.assert_allclose(model.weights['W1'], [[0.94, -2.03, 0.445], [3.07, -0.2, -0.99]], rtol=1e-12)
-        np.testing.assert_allclose(model.weights['W2'], [[1.88, -3.96], [0.0, 0.89], [-1.19, 10.1]], rtol=1e-12)
+        np.testing.assert_allclose(model.weights['W1'], [[0.94, -2.03, 0.445], [3.07, -0.2, -0.99]],
+                                   rtol=1e-12)
+        np.testing.assert_allclose(model.weights['W2'], [[1.88, -3.96], [0.0, 0.89], [-1.19, 10.1]],
+                                   rtol=1e-12)
 
     def test_sgd_updates_biases_without_regularization(self):
         # b -= lr * g
@@ -187,8 +191,10 @@ class TestTrainAndEvaluate(unittest.TestCase):
         events = []
         data, labels = synthetic_batches(self.SIZES)
         with captured_stdout():
-            loss, acc = utils.evaluate(data, labels, ScriptedModel(self.RESULTS, events), debug=False)
-        self.assertEqual(events, [('forward', 'valid', 4), ('forward', 'valid', 4), ('forward', 'valid', 2)])
+            loss, acc = utils.evaluate(data, labels, ScriptedModel(self.RESULTS, events),
+                                       debug=False)
+        self.assertEqual(events, [('forward', 'valid', 4), ('forward', 'valid', 4),
+                                  ('forward', 'valid', 2)])
         self.assertAlmostEqual(loss, 2.0, places=12)
         self.assertAlmostEqual(acc, 0.6, places=12)
 
@@ -210,16 +216,16 @@ class TestTrainAndEvaluate(unittest.TestCase):
     def test_train_debug_without_log_file_prints_progress(self):
         data, labels = synthetic_batches([3] * 12)
         with captured_stdout() as out:
-            utils.train(1, data, labels, ScriptedModel([(0.5, 1.0)] * 12, []), RecordingOptimizer([]),
-                        debug=True)
+            utils.train(1, data, labels, ScriptedModel([(0.5, 1.0)] * 12, []),
+                        RecordingOptimizer([]), debug=True)
         self.assertGreaterEqual(len(out.getvalue().splitlines()), 2)
 
     def test_train_without_debug_writes_nothing(self):
         data, labels = synthetic_batches([3] * 25)
         log = io.StringIO()
         with captured_stdout() as out:
-            utils.train(1, data, labels, ScriptedModel([(0.5, 1.0)] * 25, []), RecordingOptimizer([]),
-                        debug=False, log_file=log)
+            utils.train(1, data, labels, ScriptedModel([(0.5, 1.0)] * 25, []),
+                        RecordingOptimizer([]), debug=False, log_file=log)
         self.assertEqual(out.getvalue(), '')
         self.assertEqual(log.getvalue(), '')
 
@@ -227,7 +233,8 @@ class TestTrainAndEvaluate(unittest.TestCase):
         data, labels = synthetic_batches([3] * 25)
         log = io.StringIO()
         with captured_stdout() as out:
-            utils.evaluate(data, labels, ScriptedModel([(0.5, 1.0)] * 25, []), debug=True, log_file=log)
+            utils.evaluate(data, labels, ScriptedModel([(0.5, 1.0)] * 25, []), debug=True,
+                           log_file=log)
         self.assertEqual(out.getvalue(), '')
         self.assertGreaterEqual(len(log.getvalue().splitlines()), 3)   # batches 0, 10, 20 + total
 
@@ -235,7 +242,8 @@ class TestTrainAndEvaluate(unittest.TestCase):
         data, labels = synthetic_batches([3] * 25)
         log = io.StringIO()
         with captured_stdout() as out:
-            utils.evaluate(data, labels, ScriptedModel([(0.5, 1.0)] * 25, []), debug=False, log_file=log)
+            utils.evaluate(data, labels, ScriptedModel([(0.5, 1.0)] * 25, []), debug=False,
+                           log_file=log)
         self.assertEqual(out.getvalue(), '')
         self.assertEqual(log.getvalue(), '')
 
@@ -263,9 +271,11 @@ class TestTrainAndEvaluate(unittest.TestCase):
         losses = []
         with captured_stdout() as out:
             for epoch in range(15):
-                data, labels = utils.generate_batched_data(X, y, batch_size=16, shuffle=True, seed=epoch)
+                data, labels = utils.generate_batched_data(X, y, batch_size=16, shuffle=True,
+                                                           seed=epoch)
                 losses.append(utils.train(epoch, data, labels, model, optimizer, debug=False)[0])
-            _, acc = utils.evaluate(*utils.generate_batched_data(X, y, batch_size=50), model, debug=False)
+            batches = utils.generate_batched_data(X, y, batch_size=50)
+            _, acc = utils.evaluate(*batches, model, debug=False)
         self.assertEqual(out.getvalue(), '')
         self.assertLess(losses[-1], 0.5 * losses[0])
         self.assertGreater(acc, 0.95)
