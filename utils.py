@@ -355,13 +355,28 @@ def generate_batched_data(data, label, batch_size=32, shuffle=False, seed=None):
 # 3. One epoch of training, one pass of evaluation
 # ---------------------------------------------------------------------------
 
-def _check_batch_count(data, label):
-    """ValueError unless there is at least one batch, and as many label batches as data batches."""
-    if len(data) != len(label):
-        raise ValueError(f'got {len(data)} batches of data but {len(label)} batches of labels; '
-                         'they must pair up one to one.')
-    if len(data) == 0:
+def _run_batches(batched_data, batched_label, step, debug, log_file, name, batch_hook=None):
+    """step(X, y) -> (loss, accuracy) on each batch, in order; returns the mean of the batch
+    losses and the fraction of examples classified right. With debug, every 10th batch's
+    figures are printed as '<name>, batch <b>: ...'; batch_hook(batch, loss, accuracy), if
+    given, is called after each step."""
+    if len(batched_data) != len(batched_label):
+        raise ValueError(f'got {len(batched_data)} batches of data but {len(batched_label)} '
+                         'batches of labels; they must pair up one to one.')
+    if len(batched_data) == 0:
         raise ValueError('got no batches: the data is empty.')
+    total_loss, correct, seen = 0.0, 0.0, 0
+    for batch, (X, y) in enumerate(zip(batched_data, batched_label)):
+        loss, accuracy = step(X, y)
+        total_loss += loss
+        correct += accuracy * len(y)
+        seen += len(y)
+        if debug and batch % 10 == 0:
+            print(f'{name}, batch {batch}: loss {loss:.4f}, accuracy {accuracy:.4f}',
+                  file=log_file)
+        if batch_hook is not None:
+            batch_hook(batch, loss, accuracy)
+    return total_loss / len(batched_data), correct / seen
 
 
 # A diverging run overflows on purpose; numpy's warnings about it would only be noise.
@@ -377,43 +392,34 @@ def train(epoch, batched_train_data, batched_train_label, model, optimizer, debu
     batch_hook: called as batch_hook(epoch, batch, loss, accuracy) after each
     step, e.g. to watch the loss; it may raise to stop training. None: no hook.
     """
-    _check_batch_count(batched_train_data, batched_train_label)
-    total_loss, correct, seen = 0.0, 0.0, 0
-    for batch, (X, y) in enumerate(zip(batched_train_data, batched_train_label)):
+    def step(X, y):
         loss, accuracy = model.forward(X, y)
         optimizer.update(model)
-        total_loss += loss
-        correct += accuracy * len(y)
-        seen += len(y)
-        if debug and batch % 10 == 0:
-            print(f'Epoch {epoch}, batch {batch}: loss {loss:.4f}, accuracy {accuracy:.4f}',
-                  file=log_file)
-        if batch_hook is not None:
-            batch_hook(epoch, batch, loss, accuracy)
-    epoch_acc = correct / seen
+        return loss, accuracy
+
+    def hook(batch, loss, accuracy):
+        batch_hook(epoch, batch, loss, accuracy)
+
+    epoch_loss, epoch_acc = _run_batches(batched_train_data, batched_train_label, step, debug,
+                                         log_file, f'Epoch {epoch}',
+                                         None if batch_hook is None else hook)
     if debug:
         print(f'* Average accuracy of epoch {epoch}: {epoch_acc:.4f}', file=log_file)
-    return total_loss / len(batched_train_data), epoch_acc
+    return epoch_loss, epoch_acc
 
 
 @np.errstate(over='ignore', invalid='ignore')
 def evaluate(batched_test_data, batched_test_label, model, debug=True, log_file=None):
     """Loss and accuracy over the batches, with forward(mode='valid'): no
     gradients, no weight changes. Same averages and progress lines as train."""
-    _check_batch_count(batched_test_data, batched_test_label)
-    total_loss, correct, seen = 0.0, 0.0, 0
-    for batch, (X, y) in enumerate(zip(batched_test_data, batched_test_label)):
-        loss, accuracy = model.forward(X, y, mode='valid')
-        total_loss += loss
-        correct += accuracy * len(y)
-        seen += len(y)
-        if debug and batch % 10 == 0:
-            print(f'Evaluate, batch {batch}: loss {loss:.4f}, accuracy {accuracy:.4f}',
-                  file=log_file)
-    acc = correct / seen
+    def step(X, y):
+        return model.forward(X, y, mode='valid')
+
+    loss, acc = _run_batches(batched_test_data, batched_test_label, step, debug, log_file,
+                             'Evaluate')
     if debug:
         print(f'* Evaluation accuracy: {acc:.4f}', file=log_file)
-    return total_loss / len(batched_test_data), acc
+    return loss, acc
 
 
 # ---------------------------------------------------------------------------

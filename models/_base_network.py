@@ -86,6 +86,13 @@ class _baseNetwork:
         picked = x_pred[np.arange(len(y)), y]
         return float(np.mean(-np.log(np.maximum(picked, _TINY))))
 
+    def _dloss_dscores(self, x_pred, y):
+        """The gradient of the mean cross-entropy of p = softmax(s) with respect to the
+        scores s: (p - onehot(y)) / N. x_pred: (N, C) probabilities p, y: (N,) int -> (N, C)."""
+        dscores = x_pred.copy()
+        dscores[np.arange(len(y)), y] -= 1.0
+        return dscores / len(y)
+
     def compute_accuracy(self, x_pred, y):
         """Fraction of rows whose largest entry is the label. x_pred: (N, C), y: (N,)."""
         return float(np.mean(np.argmax(x_pred, axis=1) == y))

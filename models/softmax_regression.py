@@ -51,14 +51,11 @@ class SoftmaxRegression(_baseNetwork):
         z = X @ self.weights['W1']
         a = self.ReLU(z)
         p = self.softmax(a)
-        loss = self.cross_entropy_loss(p, y)
-        accuracy = self.compute_accuracy(p, y)
+        loss, accuracy = self.cross_entropy_loss(p, y), self.compute_accuracy(p, y)
         if mode != 'train':
             return loss, accuracy
 
-        da = p.copy()
-        da[np.arange(len(y)), y] -= 1.0
-        da /= len(y)
+        da = self._dloss_dscores(p, y)
         dz = da * self.ReLU_dev(z)
         self.gradients['W1'] = X.T @ dz
         return loss, accuracy

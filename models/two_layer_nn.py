@@ -63,14 +63,11 @@ class TwoLayerNet(_baseNetwork):
         a1 = self.sigmoid(z1)
         z2 = a1 @ W2 + b2
         p = self.softmax(z2)
-        loss = self.cross_entropy_loss(p, y)
-        accuracy = self.compute_accuracy(p, y)
+        loss, accuracy = self.cross_entropy_loss(p, y), self.compute_accuracy(p, y)
         if mode != 'train':
             return loss, accuracy
 
-        dz2 = p.copy()
-        dz2[np.arange(len(y)), y] -= 1.0
-        dz2 /= len(y)
+        dz2 = self._dloss_dscores(p, y)
         dW2 = a1.T @ dz2
         db2 = dz2.sum(axis=0)
         da1 = dz2 @ W2.T

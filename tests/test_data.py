@@ -22,6 +22,7 @@ import gzip
 import hashlib
 import http.server
 import io
+import itertools
 import os
 import random
 import socket
@@ -206,33 +207,22 @@ class TestWhereTheDataIsFound(TempDirTestCase):
         images, _ = utils.load_mnist_test_bytes()
         self.assertEqual(set(np.unique(images).tolist()), {pixel})
 
-    def test_bundle_in_the_working_folder_wins_over_the_one_beside_utils(self):
-        self.bundle(self.work, 1)
-        self.bundle(self.beside, 2)
-        self.assertReadsMarker(1)
-
-    def test_bundle_beside_utils_is_used_when_the_working_folder_has_none(self):
-        self.bundle(self.beside, 2)
-        self.assertReadsMarker(2)
-
-    def test_bundle_wins_over_csvs_in_the_same_folder(self):
-        self.bundle(self.work, 1)
-        self.csv(self.work, 3)
-        self.assertReadsMarker(1)
-
-    def test_bundle_beside_utils_wins_over_csvs_in_the_working_folder(self):
-        self.bundle(self.beside, 2)
-        self.csv(self.work, 3)
-        self.assertReadsMarker(2)
-
-    def test_csv_in_the_working_folder_wins_over_the_one_beside_utils(self):
-        self.csv(self.work, 3)
-        self.csv(self.beside, 4)
-        self.assertReadsMarker(3)
-
-    def test_csv_beside_utils_is_used_when_the_working_folder_has_none(self):
-        self.csv(self.beside, 4)
-        self.assertReadsMarker(4)
+    def test_the_first_place_holding_data_wins_in_the_documented_order(self):
+        # In order: the bundle in the working folder's data/, the bundle beside utils.py,
+        # then the CSVs in those two places; each place marks its images with its number.
+        places = [(self.bundle, self.work), (self.bundle, self.beside),
+                  (self.csv, self.work), (self.csv, self.beside)]
+        for held in itertools.product((False, True), repeat=len(places)):
+            if not any(held):
+                continue
+            with self.subTest(places_holding_data=[i + 1 for i in range(4) if held[i]]):
+                for folder in (self.work, self.beside):
+                    for path in folder.iterdir():
+                        path.unlink()
+                for marker, ((write, folder), holds) in enumerate(zip(places, held), start=1):
+                    if holds:
+                        write(folder, marker)
+                self.assertReadsMarker(held.index(True) + 1)
 
     def test_a_file_named_data_in_the_working_folder_is_passed_over(self):
         self.work.rmdir()

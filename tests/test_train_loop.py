@@ -16,6 +16,7 @@ import utils
 from models import SoftmaxRegression, TwoLayerNet
 from optimizer import SGD
 from tests import no_numeric_warnings
+from tests.test_training import RecordingOptimizer, ScriptedModel
 
 MODELS = (SoftmaxRegression, TwoLayerNet)
 
@@ -26,29 +27,6 @@ def batches(count, n=16, seed=0):
     rng = np.random.default_rng(seed)
     return ([rng.random((n, 784)) for _ in range(count)],
             [rng.integers(0, 10, size=n) for _ in range(count)])
-
-
-class ScriptedModel:
-    """Stand-in model: forward() returns the scripted (loss, accuracy) pairs in turn
-    and records each call in events."""
-
-    def __init__(self, results, events):
-        self.results = list(results)
-        self.events = events
-        self.weights = {'W1': np.ones((2, 2))}
-        self.gradients = {'W1': np.zeros((2, 2))}
-
-    def forward(self, X, y, mode='train'):
-        self.events.append(('forward', len(y)))
-        return self.results.pop(0)
-
-
-class RecordingOptimizer:
-    def __init__(self, events):
-        self.events = events
-
-    def update(self, model):
-        self.events.append(('update',))
 
 
 class Stop(Exception):
@@ -67,9 +45,10 @@ class TestBatchHook(unittest.TestCase):
     def test_hook_gets_epoch_batch_loss_and_accuracy_after_each_step_in_order(self):
         events = []
         self.train(events, lambda *args: events.append(('hook',) + args))
-        self.assertEqual(events, [('forward', 2), ('update',), ('hook', 4, 0, 1.0, 0.5),
-                                  ('forward', 4), ('update',), ('hook', 4, 1, 2.0, 0.25),
-                                  ('forward', 2), ('update',), ('hook', 4, 2, 3.0, 0.0)])
+        self.assertEqual(events, [
+            ('forward', 'train', 2), ('update',), ('hook', 4, 0, 1.0, 0.5),
+            ('forward', 'train', 4), ('update',), ('hook', 4, 1, 2.0, 0.25),
+            ('forward', 'train', 2), ('update',), ('hook', 4, 2, 3.0, 0.0)])
 
     def test_hook_raising_stops_training_at_that_batch_and_its_exception_propagates(self):
         events, stop = [], Stop('enough')
@@ -82,8 +61,8 @@ class TestBatchHook(unittest.TestCase):
         with self.assertRaises(Stop) as caught:
             self.train(events, hook)
         self.assertIs(caught.exception, stop)
-        self.assertEqual(events, [('forward', 2), ('update',), ('hook', 0),
-                                  ('forward', 4), ('update',), ('hook', 1)])
+        self.assertEqual(events, [('forward', 'train', 2), ('update',), ('hook', 0),
+                                  ('forward', 'train', 4), ('update',), ('hook', 1)])
 
 
 class TestNonFiniteLossIsReturned(unittest.TestCase):

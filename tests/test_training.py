@@ -198,15 +198,21 @@ class TestTrainAndEvaluate(unittest.TestCase):
         self.assertAlmostEqual(loss, 2.0, places=12)
         self.assertAlmostEqual(acc, 0.6, places=12)
 
-    def test_train_debug_writes_progress_to_log_file_and_nothing_to_stdout(self):
-        sizes = [3] * 25
-        data, labels = synthetic_batches(sizes)
-        results = [(0.5, 1 / 3)] * 25
-        log = io.StringIO()
+    @staticmethod
+    def run_logged(function, batches=25, debug=True, log=None, epoch=1):
+        """Run utils.train (epoch given) or utils.evaluate on batches scripted batches of 3;
+        return what went to stdout."""
+        data, labels = synthetic_batches([3] * batches)
+        model = ScriptedModel([(0.5, 1 / 3)] * batches, [])
+        args = (epoch, data, labels, model, RecordingOptimizer([])) if function is utils.train \
+            else (data, labels, model)
         with captured_stdout() as out:
-            utils.train(37, data, labels, ScriptedModel(results, []), RecordingOptimizer([]),
-                        debug=True, log_file=log)
-        self.assertEqual(out.getvalue(), '')
+            function(*args, debug=debug, log_file=log)
+        return out.getvalue()
+
+    def test_train_debug_writes_progress_to_log_file_and_nothing_to_stdout(self):
+        log = io.StringIO()
+        self.assertEqual(self.run_logged(utils.train, log=log, epoch=37), '')
         lines = [line for line in log.getvalue().splitlines() if line.strip()]
         # every 10th of 25 batches (2 or 3 lines) plus the epoch's average accuracy
         self.assertGreaterEqual(len(lines), 3, log.getvalue())
@@ -214,38 +220,19 @@ class TestTrainAndEvaluate(unittest.TestCase):
         self.assertIn('37', lines[0])
 
     def test_train_debug_without_log_file_prints_progress(self):
-        data, labels = synthetic_batches([3] * 12)
-        with captured_stdout() as out:
-            utils.train(1, data, labels, ScriptedModel([(0.5, 1.0)] * 12, []),
-                        RecordingOptimizer([]), debug=True)
-        self.assertGreaterEqual(len(out.getvalue().splitlines()), 2)
-
-    def test_train_without_debug_writes_nothing(self):
-        data, labels = synthetic_batches([3] * 25)
-        log = io.StringIO()
-        with captured_stdout() as out:
-            utils.train(1, data, labels, ScriptedModel([(0.5, 1.0)] * 25, []),
-                        RecordingOptimizer([]), debug=False, log_file=log)
-        self.assertEqual(out.getvalue(), '')
-        self.assertEqual(log.getvalue(), '')
+        self.assertGreaterEqual(len(self.run_logged(utils.train, batches=12).splitlines()), 2)
 
     def test_evaluate_with_log_file_prints_nothing_to_stdout(self):
-        data, labels = synthetic_batches([3] * 25)
         log = io.StringIO()
-        with captured_stdout() as out:
-            utils.evaluate(data, labels, ScriptedModel([(0.5, 1.0)] * 25, []), debug=True,
-                           log_file=log)
-        self.assertEqual(out.getvalue(), '')
+        self.assertEqual(self.run_logged(utils.evaluate, log=log), '')
         self.assertGreaterEqual(len(log.getvalue().splitlines()), 3)   # batches 0, 10, 20 + total
 
-    def test_evaluate_without_debug_writes_nothing(self):
-        data, labels = synthetic_batches([3] * 25)
-        log = io.StringIO()
-        with captured_stdout() as out:
-            utils.evaluate(data, labels, ScriptedModel([(0.5, 1.0)] * 25, []), debug=False,
-                           log_file=log)
-        self.assertEqual(out.getvalue(), '')
-        self.assertEqual(log.getvalue(), '')
+    def test_without_debug_train_and_evaluate_write_nothing(self):
+        for function in (utils.train, utils.evaluate):
+            with self.subTest(function=function.__name__):
+                log = io.StringIO()
+                self.assertEqual(self.run_logged(function, debug=False, log=log), '')
+                self.assertEqual(log.getvalue(), '')
 
     def test_evaluate_never_changes_weights_or_gradients(self):
         rng = np.random.RandomState(0)
