@@ -62,7 +62,7 @@ def texts(cell, kind):
     return ''.join(parts)
 
 
-class NotebooksTest(unittest.TestCase):
+class TestNotebooks(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
