@@ -84,9 +84,9 @@ def overrides(quick=False, epochs=None):
 
 @contextlib.contextmanager
 def _one_blas_thread():
-    # At these matrix sizes (a batch of 32-64 rows times 784x128 weights) BLAS
-    # threads cost more in hand-offs than they gain: one thread trains about
-    # twice as fast, and far faster still on a machine whose cores are busy.
+    # At these matrix sizes (a batch of 32-64 rows times 784x128 weights) a second
+    # BLAS thread helps little when the machine is idle, hurts small batches, and
+    # makes training many times slower when the cores are busy with anything else.
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:

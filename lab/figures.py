@@ -2,7 +2,7 @@
 
 In a notebook the saved PNG file is displayed as it is, rather than letting
 the inline backend draw the figure a second (with its tight bounding box, a
-third) time: that rendering was 40% of each plotting cell. Outside a
+third) time, which cost a large share of each plotting cell. Outside a
 notebook, figures are shown the usual way, in a window.
 """
 from pathlib import Path
