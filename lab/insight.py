@@ -109,21 +109,16 @@ def dead_classes(model, X):
 
 
 def explain_dead_classes(dead, num_classes=10):
-    """A few sentences on the dead classes (a list of ints), for a figure or a print."""
+    """One sentence naming the dead classes (a list of ints), for the per-class figure.
+    Why they die is the notebook's text, said once there."""
     if not dead:
-        return ("No dead class: every class's ReLU output is positive for some image, "
-                "so every column of W1 still receives gradient.")
+        return (f'No dead class in this run: each of the {num_classes} classes has a positive '
+                'ReLU output for some image, so every column of W1 still receives gradient.')
     names = ', '.join(str(c) for c in dead)
-    zero = (' (so a dead 0 still collects every image that no live class claims, and keeps '
-            'some accuracy)') if 0 in dead else ''
-    column, its = (dead[0], 'its') if len(dead) == 1 else ('c', 'their')
-    return (f"Dead class{'es' if len(dead) > 1 else ''} {names}: the logit "
-            f"z = x.W1[:, {column}] is negative for every image, so a = ReLU(z) = 0 and "
-            f"ReLU'(z) = 0: {its} weights get zero gradient and training cannot bring "
-            f"{'it' if len(dead) == 1 else 'them'} back. Such a class wins the softmax only in "
-            f"a tie where all {num_classes} outputs are 0, and argmax gives a tie to the lowest "
-            f"digit{zero}. Which classes die depends on the shuffle order. The cause is the "
-            f"ReLU that the course's model puts before the softmax; the code is not at fault.")
+    plural = len(dead) > 1
+    return (f"Dead in this run: class{'es' if plural else ''} {names} (red). "
+            f"{'Their' if plural else 'Its'} ReLU output is 0 for every image, so "
+            f"{'their' if plural else 'its'} weights get zero gradient.")
 
 
 # ---------------------------------------------------------------------------
@@ -151,17 +146,19 @@ def _finish(fig, out_dir, name, show):
 
 def _weight_grid(columns, titles, suptitle, rows, cols, colorbar_label):
     """Columns of a (784, K) weight matrix as K images on one symmetric colour scale
-    (red positive, blue negative, white zero), with one colour bar."""
+    (red positive, blue negative, white zero), with one colour bar. At most 5 columns
+    of 1.4 in: in the PDF the figure keeps its text readable at the page's width."""
     plt = _pyplot()
-    fig, axes = plt.subplots(rows, cols, figsize=(2 * cols, 2.1 * rows + 0.6), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(1.4 * cols + 1.0, 1.6 * rows + 0.8),
+                             squeeze=False)
     limit = float(np.max(np.abs(columns))) or 1.0
     for k, ax in enumerate(axes.ravel()):
         ax.set_axis_off()
         if k < columns.shape[1]:
             image = ax.imshow(columns[:, k].reshape(SIDE, SIDE), cmap='RdBu_r',
                               vmin=-limit, vmax=limit)
-            ax.set_title(titles[k], fontsize=10)
-    fig.suptitle(suptitle)
+            ax.set_title(titles[k], fontsize=11)
+    fig.suptitle(suptitle, fontsize=12)
     fig.colorbar(image, ax=axes.ravel().tolist(), shrink=0.8, label=colorbar_label)
     return fig
 
@@ -172,7 +169,7 @@ def show_softmax_templates(model, out_dir, name='softmax_templates', show=True):
     W1 = model.weights['W1']
     fig = _weight_grid(W1, [f'digit {c}' for c in range(W1.shape[1])],
                        'Softmax regression: the weights of each class as an image',
-                       2, (W1.shape[1] + 1) // 2, 'weight (ink here raises the logit if > 0)')
+                       2, (W1.shape[1] + 1) // 2, 'weight (> 0: ink raises the logit)')
     return _finish(fig, out_dir, name, show)
 
 
@@ -188,9 +185,9 @@ def show_hidden_units(model, out_dir, count=16, name='hidden_units', show=True):
     images: the strokes each unit responds to. Units with the largest weight
     norms are shown, labelled by their index."""
     units = strongest_units(model, count)
-    cols = min(8, len(units))
+    cols = min(4, len(units))
     fig = _weight_grid(model.weights['W1'][:, units], [f'unit {u}' for u in units],
-                       f"Two-layer net: input weights of {len(units)} of its "
+                       f"Two-layer net: input weights of {len(units)} of its\n"
                        f"{model.weights['W1'].shape[1]} hidden units (largest norms)",
                        -(-len(units) // cols), cols, 'weight into the unit')
     return _finish(fig, out_dir, name, show)
@@ -211,7 +208,8 @@ def show_confusion_matrix(model, X, y, out_dir, name='confusion_matrix', title=N
     image = ax.imshow(shown, cmap='viridis', norm=LogNorm(vmin=1, vmax=max(matrix.max(), 2)))
     for t, p in zip(*np.nonzero(matrix)):
         colour = 'black' if t == p else 'white'
-        ax.text(p, t, str(matrix[t, p]), ha='center', va='center', fontsize=8, color=colour)
+        ax.text(p, t, str(matrix[t, p]), ha='center', va='center', fontsize=10,
+                color=colour)
     classes = np.arange(model.num_classes)
     ax.set_xticks(classes)
     ax.set_yticks(classes)
@@ -236,16 +234,16 @@ def show_misclassified(model, X, y, out_dir, count=24, name='misclassified', sho
     wrong = np.flatnonzero(pred != y)
     confidence = prob[wrong, pred[wrong]]
     chosen = wrong[np.argsort(-confidence, kind='stable')[:count]]
-    cols = 8
+    cols = 6
     rows = max(1, -(-len(chosen) // cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(1.6 * cols, 1.9 * rows + 0.6), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(1.3 * cols, 1.7 * rows + 0.7), squeeze=False)
     for ax in axes.ravel():
         ax.set_axis_off()
     for ax, i in zip(axes.ravel(), chosen):
         ax.imshow(X[i].reshape(SIDE, SIDE), cmap='gray_r', vmin=0, vmax=1)
-        ax.set_title(f'pred {pred[i]} ({prob[i, pred[i]]:.2f})\ntrue {y[i]}', fontsize=9)
-    fig.suptitle(f'{type(model).__name__}: the {len(chosen)} most confident of its '
-                 f'{len(wrong)} mistakes on {len(y)} images')
+        ax.set_title(f'pred {pred[i]} ({prob[i, pred[i]]:.2f})\ntrue {y[i]}', fontsize=10)
+    fig.suptitle(f'{type(model).__name__}: the {len(chosen)} most confident of its\n'
+                 f'{len(wrong)} mistakes on {len(y)} images', fontsize=12)
     return _finish(fig, out_dir, name, show)
 
 
@@ -264,7 +262,7 @@ def show_per_class_accuracy(model, X, y, out_dir, name='per_class_accuracy', sho
     ax.bar(classes, accuracy, color=colours)
     for c in classes:
         label = f'dead, {accuracy[c]:.2f}' if c in dead else f'{accuracy[c]:.2f}'
-        ax.text(c, min(np.nan_to_num(accuracy[c]), 1.0) + 0.02, label, ha='center', fontsize=9,
+        ax.text(c, min(np.nan_to_num(accuracy[c]), 1.0) + 0.02, label, ha='center', fontsize=10,
                 color='tab:red' if c in dead else 'black')
     overall = np.trace(matrix) / matrix.sum()
     ax.axhline(overall, color='gray', linestyle='--')
@@ -272,9 +270,9 @@ def show_per_class_accuracy(model, X, y, out_dir, name='per_class_accuracy', sho
     ax.set_ylim(0, 1.12)
     ax.set_xlabel('true digit')
     ax.set_ylabel('accuracy on that digit')
-    ax.set_title(f'Per-class accuracy of {type(model).__name__} ({len(y)} images; '
+    ax.set_title(f'Per-class accuracy of {type(model).__name__} ({len(y)} images;\n'
                  f'dashed: overall {overall:.4f})')
     if isinstance(model, SoftmaxRegression):
         fig.text(0.01, -0.02, explain_dead_classes(dead, model.num_classes), wrap=True,
-                 ha='left', va='top', fontsize=9)
+                 ha='left', va='top', fontsize=10)
     return _finish(fig, out_dir, name, show)

@@ -1,17 +1,18 @@
 """The notebook's pictures: the numbers behind them, checked by hand, and the
 figures written as PNG files."""
-import tempfile
 import unittest
-from pathlib import Path
+from unittest import mock
 
 import matplotlib
 
 matplotlib.use('Agg')   # no display needed; must precede any pyplot import
 
+import matplotlib.text  # noqa: E402
 import numpy as np  # noqa: E402
 
 from lab import insight  # noqa: E402
 from models import SoftmaxRegression, TwoLayerNet  # noqa: E402
+from tests import TempDirTestCase  # noqa: E402
 
 
 def hand_softmax_model():
@@ -121,9 +122,10 @@ class TestDeadClasses(unittest.TestCase):
 
     def test_explanation_names_the_dead_classes_and_the_cause(self):
         text = insight.explain_dead_classes([3, 7])
-        self.assertIn('3, 7', text)
+        self.assertIn('classes 3, 7', text)
         self.assertIn('ReLU', text)
         self.assertIn('zero gradient', text)
+        self.assertIn('class 3 (red). Its', insight.explain_dead_classes([3]))
         self.assertIn('No dead class', insight.explain_dead_classes([]))
 
 
@@ -135,7 +137,9 @@ class TestStrongestUnits(unittest.TestCase):
         np.testing.assert_array_equal(insight.strongest_units(model, 3), [2, 1, 0])
 
 
-class TestFigures(unittest.TestCase):
+class FigureTestCase(TempDirTestCase):
+    """Stand-in models of the real sizes, with weights drawn at random."""
+
     @classmethod
     def setUpClass(cls):
         rng = np.random.default_rng(1)
@@ -146,12 +150,16 @@ class TestFigures(unittest.TestCase):
         cls.twolayer = TwoLayerNet(hidden_size=20)
         for name, weight in cls.twolayer.weights.items():
             cls.twolayer.weights[name] = rng.normal(scale=0.1, size=weight.shape)
+        cls.tuned = TwoLayerNet(hidden_size=256)     # as configs/config_best.yaml
+        for name, weight in cls.tuned.weights.items():
+            cls.tuned.weights[name] = rng.normal(scale=0.1, size=weight.shape)
 
     def setUp(self):
-        folder = tempfile.TemporaryDirectory()
-        self.addCleanup(folder.cleanup)
-        self.out = Path(folder.name) / 'figures'    # created on demand
+        super().setUp()
+        self.out = self.tmp / 'figures'    # created on demand
 
+
+class TestFigures(FigureTestCase):
     def assert_png(self, path, name):
         self.assertEqual(path, self.out / f'{name}.png')
         self.assertEqual(path.read_bytes()[:8], b'\x89PNG\r\n\x1a\n')
@@ -187,6 +195,49 @@ class TestFigures(unittest.TestCase):
         before = len(plt.get_fignums())
         insight.show_softmax_templates(self.softmax, self.out, show=False)
         self.assertEqual(len(plt.get_fignums()), before)
+
+
+# lab/pdf.tex.j2 prints each figure at 0.8 of the size it was drawn at, and at most 0.9 of
+# the 6.5 in text width of a letter page.
+PDF_FIGURE_SCALE = 0.8
+PDF_FIGURE_WIDTH = 0.9 * 6.5    # inches
+SMALLEST_READABLE = 7.0         # points, once scaled to the page
+
+
+class TestLegibleInThePdf(FigureTestCase):
+    """Every text of every figure, once the PDF has scaled the figure to the page's width,
+    is at least 7 pt (footnote text is 8 pt)."""
+
+    def smallest_text_on_the_page(self, draw):
+        measured = []
+
+        def measure(fig, out_dir, name, show):
+            width = fig.get_tightbbox(fig.canvas.get_renderer()).width   # as saved
+            sizes = [text.get_fontsize() for text in fig.findobj(matplotlib.text.Text)
+                     if text.get_visible() and text.get_text().strip()]
+            measured.append(min(sizes) * min(PDF_FIGURE_SCALE, PDF_FIGURE_WIDTH / width))
+            return finish(fig, out_dir, name, show)
+
+        finish = insight._finish
+        with mock.patch.object(insight, '_finish', measure):
+            draw()
+        return measured[0]
+
+    def test_every_figure_of_the_notebook(self):
+        figures = {
+            'softmax templates': lambda: insight.show_softmax_templates(
+                self.softmax, self.out, show=False),
+            'hidden units': lambda: insight.show_hidden_units(self.tuned, self.out, show=False),
+            'confusion matrix': lambda: insight.show_confusion_matrix(
+                self.tuned, self.X, self.y, self.out, show=False),
+            'mistakes': lambda: insight.show_misclassified(
+                self.tuned, np.tile(self.X, (2, 1)), np.tile(self.y, 2), self.out, show=False),
+            'per-class accuracy': lambda: insight.show_per_class_accuracy(
+                self.softmax, self.X, self.y, self.out, show=False),
+        }
+        for name, draw in figures.items():
+            with self.subTest(figure=name):
+                self.assertGreaterEqual(self.smallest_text_on_the_page(draw), SMALLEST_READABLE)
 
 
 if __name__ == '__main__':
