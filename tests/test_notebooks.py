@@ -1,11 +1,16 @@
 """main.ipynb and collect_submission.ipynb, executed end to end by a real kernel.
 
 Both run in a temporary copy of the repository, so nothing lands in the
-working tree. main.ipynb runs in quick mode (one epoch per training run) on
-the real data; its cell 3 runs the four fast course test modules (this suite
+working tree. main.ipynb runs in quick mode (one epoch per training run) on the
+real data; its cell 3 runs the four fast course test modules (this suite
 runs tests.test_loading itself), never this module, which would run the
-notebook inside itself. collect_submission.ipynb then builds the archive and
-exports the executed notebook to PDF.
+notebook inside itself.
+
+collect_submission.ipynb is then run as the README runs it, from the
+command line: once with answers written into main.ipynb after the headless
+run (they must reach the PDF, with the run's plots, one question per page
+start), once where it cannot finish (its exit code and stderr must say
+why), and once with ARCHIVE_ONLY, which needs no TeX.
 
 The PDF test needs pandoc and XeLaTeX; without them it is skipped, unless
 HW1_REQUIRE_TEX=1 (as in CI) makes their absence a failure.
@@ -14,15 +19,19 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import unittest
 from pathlib import Path
 from unittest import mock
 
+import nbformat
+
 from lab import grade, submission
 from tests import ROOT
+from tests.test_submission import answered
 
-NOT_COPIED = shutil.ignore_patterns('.git', 'runs', '__pycache__', '.hypothesis', '*.pdf',
+NOT_COPIED = shutil.ignore_patterns('.git', '.venv', 'runs', '__pycache__', '.hypothesis', '*.pdf',
                                     '*.zip', '.ipynb_checkpoints')
 # Cell 3's course modules, but test_loading: this suite runs it already, and it loads
 # MNIST as lists (the notebook's slowest cell).
@@ -32,7 +41,15 @@ TRAINING_CELLS = {6: 'softmax', 8: 'twolayer', 10: 'learning_rate_1', 12: 'learn
                   20: 'reg_0.01', 22: 'reg_0.001', 24: 'reg_0.0001', 26: 'reg_1', 28: 'best'}
 # Cell 29 also shows the tuned net's hidden units, confusion matrix and mistakes.
 EXTRA_FIGURES = {29: 3}
+# two learning-curve figures per training run, one overlay per sweep, the softmax model's
+# templates and per-class accuracy, and the tuned net's extra figures
+PLOTS = 2 * len(TRAINING_CELLS) + 2 + 2 + sum(EXTRA_FIGURES.values())
 TEX_REQUIRED = os.environ.get('HW1_REQUIRE_TEX') == '1'
+# The README's collect line, as a list.
+COLLECT = ['-m', 'papermill', 'collect_submission.ipynb', 'runs/collect_submission.ipynb',
+           '--log-output']
+# A PATH without pandoc or XeLaTeX: Python, the kernel and the grader still run.
+NO_TEX = str(Path(sys.executable).parent)
 
 
 def cell_number(cell):
@@ -40,15 +57,29 @@ def cell_number(cell):
     return int(match.group(1)) if match else None
 
 
+def headless_env(repo, **extra):
+    """The environment of the README's headless lines."""
+    return dict(os.environ, OPENBLAS_NUM_THREADS='1', **extra)
+
+
 def execute(notebook, output, cwd, **parameters):
     import papermill
-    env = {'OPENBLAS_NUM_THREADS': '1'}
-    with mock.patch.dict(os.environ, env):
+    with mock.patch.dict(os.environ, headless_env(Path(cwd))):
         papermill.execute_notebook(str(notebook), str(output), parameters=parameters,
-                                   cwd=str(cwd), kernel_name='python3', progress_bar=False,
-                                   log_output=False)
-    import nbformat
+                                   cwd=str(cwd), progress_bar=False, log_output=False)
     return nbformat.read(str(output), as_version=4)
+
+
+def collect(repo, *parameters, **env):
+    """collect_submission.ipynb run by the README's line in repo; the finished process."""
+    return subprocess.run([sys.executable, *COLLECT, *parameters], cwd=repo,
+                          env=headless_env(repo, **env), capture_output=True, text=True)
+
+
+def copy_repo(destination):
+    shutil.copytree(ROOT, destination, ignore=NOT_COPIED)
+    (destination / 'runs').mkdir()
+    return destination
 
 
 def texts(cell, kind):
@@ -67,9 +98,7 @@ class TestNotebooks(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory()
-        cls.repo = Path(cls.tmp.name) / 'hw1'
-        shutil.copytree(ROOT, cls.repo, ignore=NOT_COPIED)
-        (cls.repo / 'runs').mkdir()
+        cls.repo = copy_repo(Path(cls.tmp.name) / 'hw1')
         cls.main = execute(cls.repo / 'main.ipynb', cls.repo / 'runs' / 'main.ipynb', cls.repo,
                            QUICK=True, UNIT_TESTS=FAST_COURSE_TESTS)
         cls.cells = {cell_number(c): c for c in cls.main.cells
@@ -86,7 +115,6 @@ class TestNotebooks(unittest.TestCase):
             self.assertFalse(submission.has_outputs(ROOT / name), name)
 
     def test_code_cells_are_numbered_1_to_29_in_order(self):
-        import nbformat
         committed = nbformat.read(str(ROOT / 'main.ipynb'), as_version=4)
         numbers = [cell_number(c) for c in committed.cells
                    if c.cell_type == 'code' and cell_number(c) is not None]
@@ -127,6 +155,14 @@ class TestNotebooks(unittest.TestCase):
                   for o in c.outputs if o.output_type == 'execute_result'
                   and 'Path(' in o.data.get('text/plain', '')]
         self.assertEqual(echoed, [])
+
+    def test_no_output_shows_the_local_folder(self):
+        folders = {str(self.repo), str(self.repo.resolve()), self.tmp.name}
+        shown = [c.source.splitlines()[0] for c in self.main.cells if c.cell_type == 'code'
+                 for o in c.outputs for text in [o.get('text', ''), *o.get('data', {}).values()]
+                 if isinstance(text, str) and any(folder in text for folder in folders)]
+        self.assertEqual(shown, [])
+        self.assertIn("Working in the assignment folder 'hw1'", texts(self.cells[1], 'stream'))
 
     def test_gradient_check_reports_every_parameter_ok(self):
         cell = next(c for c in self.main.cells if 'gradcheck.report()' in c.source)
@@ -169,29 +205,78 @@ class TestNotebooks(unittest.TestCase):
 
     # -- collect_submission.ipynb ----------------------------------------------
 
-    def test_collect_submission_builds_the_archive_and_the_pdf(self):
+    def test_collect_merges_answers_written_after_the_headless_run(self):
         missing = submission.missing_tex_tools()
         if missing and not TEX_REQUIRED:
             self.skipTest(f"{', '.join(missing)} not installed: cannot make a PDF")
-        execute(self.repo / 'collect_submission.ipynb', self.repo / 'runs' / 'collect.ipynb',
-                self.repo)
+        # The student answers in main.ipynb (which holds no outputs) after the headless run.
+        main = self.repo / 'main.ipynb'
+        nbformat.write(answered(nbformat.read(str(main), as_version=4)), str(main))
+        written = main.read_bytes()
+        done = collect(self.repo)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        said = done.stderr
+        self.assertIn('with the outputs of runs/main.ipynb', said)
+        self.assertIn(f'Kept: {PLOTS} plots. Left out', said)
+        self.assertNotIn('WARNING: ', said)           # the write-up is filled in
+        self.assertEqual(main.read_bytes(), written)   # the student's notebook is untouched
         archive = self.repo / submission.ARCHIVE_NAME
         self.assertEqual(submission.archive_contents(archive), sorted(submission.REQUIRED))
-        pdf = self.repo / 'main.pdf'   # made from runs/main.ipynb: main.ipynb holds no outputs
-        self.assertTrue(pdf.is_file(), 'no PDF was written')
+        pdf = self.repo / 'main.pdf'
+        pages = int(re.search(r'Wrote main\.pdf: (\d+) pages', said).group(1))
         self.assertEqual(pdf.read_bytes()[:5], b'%PDF-')
-        if shutil.which('pdfinfo') is None and not TEX_REQUIRED:
+        if shutil.which('pdftotext') is None and not TEX_REQUIRED:
             return
+        self.check_pdf(pdf, pages)
+
+    def check_pdf(self, pdf, pages):
         info = subprocess.run(['pdfinfo', str(pdf)], capture_output=True, text=True, check=True)
-        pages = int(re.search(r'^Pages:\s+(\d+)', info.stdout, re.M).group(1))
-        self.assertGreater(pages, 5)
+        self.assertEqual(int(re.search(r'^Pages:\s+(\d+)', info.stdout, re.M).group(1)), pages)
         listing = subprocess.run(['pdfimages', '-list', str(pdf)], capture_output=True,
                                  text=True, check=True).stdout.splitlines()[2:]
-        images = [row for row in listing if row.split()[2] == 'image']   # not their masks
-        # two learning-curve figures per training run, one overlay per sweep, the softmax
-        # model's templates and per-class accuracy, and the tuned net's extra figures
-        expected = 2 * len(TRAINING_CELLS) + 2 + 2 + sum(EXTRA_FIGURES.values())
-        self.assertEqual(len(images), expected)
+        self.assertEqual(len([row for row in listing if row.split()[2] == 'image']), PLOTS)
+        text = subprocess.run(['pdftotext', '-layout', str(pdf), '-'], capture_output=True,
+                              text=True, check=True).stdout
+        page_lines = [[line.strip() for line in page.splitlines() if line.strip()]
+                      for page in text.split('\f')[:pages]]
+        # the name block on the first page, the title once, no local folder, no printout
+        self.assertIn('• Name: Ada Lovelace', page_lines[0])
+        self.assertIn('• Student ID: 90312', page_lines[0])
+        self.assertEqual(text.count('HW1: softmax regression and a two-layer network'), 1)
+        self.assertNotIn(self.tmp.name, text)
+        self.assertNotIn('epoch  1/1:', text)
+        # each question starts a page (the first right under the write-up's heading),
+        # headed as in the handout, without a second number
+        first = {lines[0]: number for number, lines in enumerate(page_lines) if lines}
+        self.assertIn('5(a) Learning rate [2 points]', page_lines[first['Write-up']])
+        for question in ('5(b) Regularization', '5(c) Hyper-parameter tuning'):
+            self.assertIn(f'{question} [2 points]', first)
+        for answer in ('A rate of 1 converges fastest.', 'Answer: L2 shrinks the weights.',
+                       'Answer: I chose 256 hidden units because they fit.'):
+            self.assertIn(answer, text)
+
+    def test_a_collect_that_cannot_finish_writes_what_it_can_then_fails_saying_why(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            repo = copy_repo(Path(tmp) / 'hw1')
+            shutil.copy(self.repo / 'runs' / 'main.ipynb', repo / 'runs' / 'main.ipynb')
+            utils = repo / 'utils.py'
+            utils.write_text('import os\n' + utils.read_text())      # breaks the import rule
+            done = collect(repo, PATH=NO_TEX)
+            self.assertNotEqual(done.returncode, 0)
+            failure = done.stderr[done.stderr.rindex('CollectError'):]
+            self.assertIn('the pre-flight grade failed', failure)
+            self.assertIn('no PDF: cannot make the PDF: xelatex and pandoc not found', failure)
+            self.assertIn('ARCHIVE_ONLY = True', failure)
+            self.assertIn('utils.py', submission.archive_contents(repo / submission.ARCHIVE_NAME))
+
+    def test_archive_only_needs_no_tex_and_succeeds(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            repo = copy_repo(Path(tmp) / 'hw1')
+            done = collect(repo, '-p', 'ARCHIVE_ONLY', 'True', PATH=NO_TEX)
+            self.assertEqual(done.returncode, 0, done.stderr)
+            self.assertIn('ARCHIVE_ONLY = True: no PDF is made.', done.stderr)
+            self.assertTrue((repo / submission.ARCHIVE_NAME).is_file())
+            self.assertEqual(list(repo.glob('*.pdf')), [])
 
 
 if __name__ == '__main__':

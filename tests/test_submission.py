@@ -1,16 +1,28 @@
-"""lab/submission.py: the code archive collect_submission.ipynb builds, and the choice and
-export of the notebook that becomes the PDF."""
+"""lab/submission.py: the code archive collect_submission.ipynb builds, which notebook
+becomes the PDF (and how answers and outputs are combined), the checks of the write-up,
+the copy that goes into the PDF, and the PDF itself.
+
+The PDF tests need pandoc and XeLaTeX; without them they are skipped, unless
+HW1_REQUIRE_TEX=1 (as in CI) makes their absence a failure.
+"""
 import contextlib
+import copy
 import io
+import os
 import shutil
+import subprocess
 import unittest
+import warnings
 import zipfile
 from unittest import mock
+
+import nbformat
 
 from lab import submission
 from tests import ROOT, TempDirTestCase
 
 GRADED = sorted(submission.REQUIRED)
+TEX_REQUIRED = os.environ.get('HW1_REQUIRE_TEX') == '1'
 
 
 def copy_graded_files(destination):
@@ -20,16 +32,21 @@ def copy_graded_files(destination):
         shutil.copy(ROOT / name, target)
 
 
+def quietly(function, *args, **kwargs):
+    with contextlib.redirect_stdout(io.StringIO()) as printed:
+        result = function(*args, **kwargs)
+    return result, printed.getvalue()
+
+
 class TestArchive(TempDirTestCase):
 
     def setUp(self):
         super().setUp()
-        self.root = self.tmp
+        self.root = self.tmp / 'project'
         copy_graded_files(self.root)
 
-    def build(self):
-        with contextlib.redirect_stdout(io.StringIO()):
-            return submission.make_archive(self.root)
+    def build(self, out=submission.ARCHIVE_NAME):
+        return quietly(submission.make_archive, self.root, out)[0]
 
     def test_archive_holds_exactly_the_graded_code(self):
         (self.root / 'models' / '__pycache__').mkdir()
@@ -46,6 +63,14 @@ class TestArchive(TempDirTestCase):
         self.assertEqual(submission.archive_contents(archive), GRADED)
         with zipfile.ZipFile(archive) as zipped:
             self.assertEqual(zipped.read('utils.py'), (ROOT / 'utils.py').read_bytes())
+        self.assertEqual(sorted(p.name for p in self.root.glob('*.part')), [])
+
+    def test_an_earlier_archive_is_replaced(self):
+        self.build()
+        (self.root / 'models' / 'extra.py').write_text('x = 1\n')
+        self.build()
+        self.assertIn('models/extra.py',
+                      submission.archive_contents(self.root / submission.ARCHIVE_NAME))
 
     def test_a_missing_required_file_is_named_and_nothing_is_written(self):
         (self.root / 'models' / 'two_layer_nn.py').unlink()
@@ -60,54 +85,414 @@ class TestArchive(TempDirTestCase):
             self.build()
         self.assertIn('optimizer/sgd.py line 2', str(caught.exception))
 
+    def test_an_input_file_is_never_overwritten_by_the_archive(self):
+        (self.root / 'README.md').write_text('my notes\n')
+        for out in ('utils.py', 'README.md', 'models/sgd.py'):
+            with self.subTest(out=out):
+                before = (self.root / out).read_bytes() if (self.root / out).exists() else None
+                with self.assertRaises(submission.SubmissionError) as caught:
+                    self.build(out)
+                self.assertIn('.zip', str(caught.exception))
+                after = (self.root / out).read_bytes() if (self.root / out).exists() else None
+                self.assertEqual(after, before)
 
-class TestPdfChoice(TempDirTestCase):
+    def test_a_zip_name_that_is_not_an_archive_is_not_overwritten(self):
+        (self.root / 'notes.zip').write_text('not a zip, but mine')
+        with self.assertRaises(submission.SubmissionError) as caught:
+            self.build('notes.zip')
+        self.assertIn('not a zip archive', str(caught.exception))
+        self.assertEqual((self.root / 'notes.zip').read_text(), 'not a zip, but mine')
 
-    def setUp(self):
-        super().setUp()
-        import nbformat
-        self.nbformat = nbformat
-        self.root = self.tmp
+    def test_a_link_named_like_the_archive_to_an_input_is_refused(self):
+        (self.root / 'sub.zip').symlink_to(self.root / 'utils.py')
+        with self.assertRaises(submission.SubmissionError):
+            self.build('sub.zip')
+        self.assertEqual((self.root / 'utils.py').read_bytes(), (ROOT / 'utils.py').read_bytes())
 
-    def write(self, path, with_output):
-        cell = self.nbformat.v4.new_code_cell('print(1)')
-        if with_output:
-            cell.outputs = [self.nbformat.v4.new_output('stream', text='1\n')]
+    def test_a_relative_name_leaving_the_project_is_refused(self):
+        with self.assertRaises(submission.SubmissionError) as caught:
+            self.build('../elsewhere.zip')
+        self.assertIn('outside the project', str(caught.exception))
+        self.assertFalse((self.tmp / 'elsewhere.zip').exists())
+        names = self.build(str(self.tmp / 'elsewhere.zip'))    # absolute: as asked
+        self.assertEqual(submission.archive_contents(self.tmp / 'elsewhere.zip'), names)
+
+    def test_a_link_to_a_file_outside_the_project_is_refused(self):
+        secret = self.tmp / 'secret.py'
+        secret.write_text('password = 1\n')
+        (self.root / 'models' / 'helper.py').symlink_to(secret)
+        with self.assertRaises(submission.SubmissionError) as caught:
+            self.build()
+        self.assertIn('models/helper.py is a symbolic link', str(caught.exception))
+        self.assertIn('outside the project', str(caught.exception))
+        self.assertFalse((self.root / submission.ARCHIVE_NAME).exists())
+
+    def test_a_link_to_a_folder_outside_the_project_is_refused(self):
+        (self.tmp / 'outside').mkdir()
+        (self.tmp / 'outside' / 'layer.py').write_text('x = 1\n')
+        (self.root / 'models' / 'extra').symlink_to(self.tmp / 'outside')
+        with self.assertRaises(submission.SubmissionError) as caught:
+            self.build()
+        self.assertIn('models/extra', str(caught.exception))
+        self.assertFalse((self.root / submission.ARCHIVE_NAME).exists())
+
+    def test_a_link_within_the_project_is_archived_as_the_file(self):
+        (self.root / 'lib').mkdir()
+        (self.root / 'lib' / 'layer.py').write_text('x = 1\n')
+        (self.root / 'models' / 'layer.py').symlink_to(self.root / 'lib' / 'layer.py')
+        self.build()
+        with zipfile.ZipFile(self.root / submission.ARCHIVE_NAME) as zipped:
+            self.assertEqual(zipped.read('models/layer.py'), b'x = 1\n')
+
+
+# ---------------------------------------------------------------------------
+# Notebooks: the template, as a student leaves it, and as a headless run leaves it
+# ---------------------------------------------------------------------------
+
+def template():
+    return nbformat.read(str(ROOT / 'main.ipynb'), as_version=4)
+
+
+def executed(nb, parameters='QUICK = True\n'):
+    """nb as papermill leaves it: every code cell with an output (a plot and a print), and
+    the injected-parameters cell after the parameters cell."""
+    nb = copy.deepcopy(nb)
+    new_output = nbformat.v4.new_output
+    for number, cell in enumerate([c for c in nb.cells if c.cell_type == 'code'], 1):
+        cell.outputs = [new_output('stream', name='stdout', text=f'output of cell {number}\n'),
+                        new_output('display_data', data={'image/png': 'iVBORw0KGgo=',
+                                                         'text/plain': '<Figure>'})]
+    settings = next(k for k, c in enumerate(nb.cells) if 'parameters' in c.metadata.get('tags', []))
+    injected = nbformat.v4.new_code_cell('# Parameters\n' + parameters)
+    injected.metadata['tags'] = ['injected-parameters']
+    nb.cells.insert(settings + 1, injected)
+    return nb
+
+
+def cell_after(nb, heading):
+    """Index of the cell after the markdown cell whose first line is heading."""
+    return next(k for k, c in enumerate(nb.cells)
+                if c.cell_type == 'markdown' and c.source.startswith(heading)) + 1
+
+
+def answered(nb, added_cell=True):
+    """nb with the name block and every question filled in; the answer to 5(a) in an added
+    cell after the template's (the handout allows more cells right after the given one)."""
+    nb = copy.deepcopy(nb)
+    nb.cells[0].source = nb.cells[0].source.replace('**Name:**', '**Name:** Ada Lovelace')
+    nb.cells[0].source = nb.cells[0].source.replace('**Student ID:**', '**Student ID:** 90312')
+    for heading, text in (('## 5(b)', 'L2 shrinks the weights.'),
+                          ('## 5(c)', 'I chose 256 hidden units because they fit.')):
+        nb.cells[cell_after(nb, heading)].source = f'**Answer:** {text}'
+    if added_cell:
+        k = cell_after(nb, '## 5(a)')
+        nb.cells.insert(k + 1, nbformat.v4.new_markdown_cell('A rate of 1 converges fastest.'))
+    else:
+        nb.cells[cell_after(nb, '## 5(a)')].source = '**Answer:** A rate of 1 ...'
+    return nb
+
+
+def without_ids(nb):
+    """nb as an nbformat 4.4 notebook (Colab and older Jupyter): no cell ids."""
+    nb = copy.deepcopy(nb)
+    nb.nbformat_minor = 4
+    for cell in nb.cells:
+        cell.pop('id', None)
+    return nb
+
+
+class NotebookTestCase(TempDirTestCase):
+    def write(self, nb, name):
+        path = self.tmp / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.nbformat.write(self.nbformat.v4.new_notebook(cells=[cell]), str(path))
+        nbformat.write(nb, str(path))
+        return path
 
-    def test_an_executed_main_notebook_is_exported(self):
-        self.write(self.root / 'main.ipynb', with_output=True)
-        self.write(self.root / 'runs' / 'main.ipynb', with_output=True)
-        self.assertEqual(submission.notebook_to_export(self.root), self.root / 'main.ipynb')
 
-    def test_a_headless_run_is_exported_when_main_was_not_run(self):
-        self.write(self.root / 'main.ipynb', with_output=False)
-        self.write(self.root / 'runs' / 'main.ipynb', with_output=True)
-        self.assertEqual(submission.notebook_to_export(self.root),
-                         self.root / 'runs' / 'main.ipynb')
+class TestWriteUpChecks(unittest.TestCase):
+
+    def test_the_template_warns_of_the_empty_name_block_and_every_question(self):
+        found = submission.write_up_warnings(template())
+        self.assertEqual(len(found), 2, found)
+        self.assertIn('Name, Student ID', found[0])
+        self.assertIn('5(a) Learning rate [2 points]; 5(b) Regularization [2 points]; '
+                      '5(c) Hyper-parameter tuning [2 points]', found[1])
+
+    def test_a_filled_in_write_up_gives_no_warning(self):
+        self.assertEqual(submission.write_up_warnings(answered(template())), [])
+        self.assertEqual(submission.write_up_warnings(answered(template(), False)), [])
+
+    def test_an_answer_in_an_added_cell_counts(self):
+        nb = answered(template())
+        nb.cells[cell_after(nb, '## 5(b)')].source = submission.ANSWER_TEMPLATE
+        self.assertEqual(submission.unanswered_questions(nb), ['5(b) Regularization [2 points]'])
+
+    def test_a_name_without_a_student_id_is_named(self):
+        nb = template()
+        nb.cells[0].source = nb.cells[0].source.replace('**Name:**', '**Name:** Ada')
+        self.assertEqual(submission.missing_identity(nb), ['Student ID'])
+
+    def test_labels_written_other_ways_are_found(self):
+        nb = template()
+        nb.cells[0].source = '# HW1\n\nName: Ada Lovelace\n\n**Student ID**: 903\n'
+        self.assertEqual(submission.missing_identity(nb), [])
+
+    def test_a_deleted_write_up_is_said(self):
+        nb = template()
+        nb.cells = nb.cells[:submission.write_up_start(nb)]
+        self.assertIn('no write-up', ' '.join(submission.write_up_warnings(nb)))
+
+
+class TestWhichNotebook(NotebookTestCase):
+
+    def test_main_run_and_saved_is_exported_as_it_is(self):
+        self.write(executed(answered(template())), 'main.ipynb')
+        self.write(executed(template()), 'runs/main.ipynb')
+        chosen = submission.write_up(self.tmp)
+        self.assertIn('main.ipynb, run and saved', chosen.how)
+        self.assertIn('runs/main.ipynb is not used', chosen.how)
+        self.assertEqual(submission.write_up_warnings(chosen.nb), [])
+
+    def test_answers_in_main_get_the_headless_runs_outputs(self):
+        self.write(answered(template()), 'main.ipynb')
+        run = executed(template())
+        self.write(run, 'runs/main.ipynb')
+        chosen = submission.write_up(self.tmp)
+        self.assertIn('with the outputs of runs/main.ipynb', chosen.how)
+        self.assertIn('code cells matched', chosen.how)
+        self.assertIn('(QUICK = True)', chosen.how)
+        # every markdown cell as the student left it, the added answer cell included
+        mine = [c.source for c in answered(template()).cells if c.cell_type == 'markdown']
+        self.assertEqual([c.source for c in chosen.nb.cells if c.cell_type == 'markdown'], mine)
+        self.assertEqual(submission.write_up_warnings(chosen.nb), [])
+        # every code cell with the outputs of the run's cell of the same source
+        ran = [c for c in run.cells if c.cell_type == 'code']
+        merged = [c for c in chosen.nb.cells if c.cell_type == 'code']
+        self.assertEqual([c.source for c in merged], [c.source for c in ran])
+        self.assertEqual([c.outputs for c in merged], [c.outputs for c in ran])
+        # the injected parameters, after the settings cell
+        settings = next(k for k, c in enumerate(chosen.nb.cells)
+                        if 'parameters' in c.metadata.get('tags', []))
+        self.assertIn('injected-parameters', chosen.nb.cells[settings + 1].metadata.tags)
+
+    def test_notebooks_without_cell_ids_are_combined(self):
+        self.write(without_ids(answered(template())), 'main.ipynb')
+        self.write(without_ids(executed(template())), 'runs/main.ipynb')
+        with warnings.catch_warnings():
+            warnings.simplefilter('error')
+            chosen = submission.write_up(self.tmp)
+            nbformat.validate(chosen.nb)
+        self.assertEqual(submission.write_up_warnings(chosen.nb), [])
+        self.assertTrue(submission.has_outputs(chosen.nb))
+
+    def test_a_code_cell_changed_after_the_run_is_named_and_nothing_combined(self):
+        main = answered(template())
+        cell = next(c for c in main.cells if c.source.startswith('# Cell 6:'))
+        cell.source = cell.source.replace("'softmax'", "'softmax-2'")
+        self.write(main, 'main.ipynb')
+        self.write(executed(template()), 'runs/main.ipynb')
+        with self.assertRaises(submission.SubmissionError) as caught:
+            submission.write_up(self.tmp)
+        message = str(caught.exception)
+        self.assertIn('differs', message)
+        self.assertIn("'# Cell 6: train softmax regression", message)
+        self.assertIn('python -m papermill main.ipynb runs/main.ipynb', message)
+
+    def test_a_code_cell_added_to_main_is_named(self):
+        main = answered(template())
+        main.cells.append(nbformat.v4.new_code_cell('print("mine")'))
+        self.write(main, 'main.ipynb')
+        self.write(executed(template()), 'runs/main.ipynb')
+        with self.assertRaises(submission.SubmissionError) as caught:
+            submission.write_up(self.tmp)
+        self.assertIn("""main.ipynb: 'print("mine")\'""", str(caught.exception))
+        self.assertIn('runs/main.ipynb: (no such cell)', str(caught.exception))
+
+    def test_answers_written_in_the_headless_run_are_exported_from_it(self):
+        self.write(template(), 'main.ipynb')
+        self.write(executed(answered(template())), 'runs/main.ipynb')
+        chosen = submission.write_up(self.tmp)
+        self.assertIn('runs/main.ipynb, as it is', chosen.how)
+        self.assertEqual(submission.write_up_warnings(chosen.nb), [])
+
+    def test_different_answers_in_both_are_refused(self):
+        self.write(answered(template()), 'main.ipynb')
+        self.write(executed(answered(template(), added_cell=False)), 'runs/main.ipynb')
+        with self.assertRaises(submission.SubmissionError) as caught:
+            submission.write_up(self.tmp)
+        self.assertIn('both hold answers', str(caught.exception))
+
+    def test_no_outputs_anywhere_says_what_to_do(self):
+        self.write(answered(template()), 'main.ipynb')
+        with self.assertRaises(submission.SubmissionError) as caught:
+            submission.write_up(self.tmp)
+        self.assertIn('Omit code cell output when saving', str(caught.exception))
+        self.assertIn('python -m papermill main.ipynb runs/main.ipynb', str(caught.exception))
+
+    def test_a_notebook_named_is_exported_as_it_is(self):
+        self.write(executed(template()), 'runs/other.ipynb')
+        chosen = submission.write_up(self.tmp, 'runs/other.ipynb')
+        self.assertEqual(chosen.name, 'other')
+        self.assertIn('as it is (NOTEBOOK)', chosen.how)
+
+    def test_a_file_that_is_no_notebook_is_said(self):
+        (self.tmp / 'main.ipynb').write_text('{"cells": [')
+        with self.assertRaises(submission.SubmissionError) as caught:
+            submission.write_up(self.tmp)
+        self.assertIn('cannot be read as a notebook', str(caught.exception))
+
+
+class TestPdfCopy(unittest.TestCase):
+
+    def test_only_plots_are_kept_and_the_notebook_is_not_changed(self):
+        nb = executed(answered(template()))
+        before = copy.deepcopy(nb)
+        prepared = submission.pdf_notebook(nb)
+        self.assertEqual(nb, before)
+        code = [c for c in prepared.nb.cells if c.cell_type == 'code'
+                and 'injected-parameters' not in c.metadata.get('tags', [])]
+        self.assertTrue(all([o.output_type for o in c.outputs] == ['display_data'] for c in code))
+        self.assertTrue(all(list(c.outputs[0].data) == ['image/png'] for c in code))
+        self.assertEqual(prepared.plots, len(code))
+        self.assertEqual(prepared.left_out, len(code))
+        markdown = [c.source for c in prepared.nb.cells if c.cell_type == 'markdown']
+        self.assertEqual(markdown, [c.source for c in nb.cells if c.cell_type == 'markdown'])
+
+    def test_keep_outputs_keeps_every_output(self):
+        nb = executed(template())
+        prepared = submission.pdf_notebook(nb, keep_outputs=True)
+        code = [c for c in prepared.nb.cells if c.cell_type == 'code'
+                and 'injected-parameters' not in c.metadata.get('tags', [])]
+        self.assertTrue(all(len(c.outputs) == 2 for c in code))
+        self.assertEqual(prepared.left_out, 0)
+
+    def test_the_write_up_and_each_later_question_start_a_page(self):
+        prepared = submission.pdf_notebook(answered(template()))
+        starting = [c.source.splitlines()[0] for c in prepared.nb.cells
+                    if c.metadata.get('hw1', {}).get('new_page')]
+        self.assertEqual(starting, ['# Write-up', '## 5(b) Regularization [2 points]',
+                                    '## 5(c) Hyper-parameter tuning [2 points]'])
 
     def test_consecutive_prints_become_one_block_for_the_pdf(self):
-        new_output = self.nbformat.v4.new_output
-        cell = self.nbformat.v4.new_code_cell('')
+        new_output = nbformat.v4.new_output
+        cell = nbformat.v4.new_code_cell('')
         cell.outputs = [new_output('stream', name='stdout', text='a\n'),
                         new_output('stream', name='stdout', text='b\n'),
                         new_output('stream', name='stderr', text='c\n'),
                         new_output('display_data', data={'text/plain': 'bar'}),
                         new_output('stream', name='stdout', text='d\n')]
-        nb = submission.coalesce_streams(self.nbformat.v4.new_notebook(cells=[cell]))
+        nb = submission.coalesce_streams(nbformat.v4.new_notebook(cells=[cell]))
         merged = nb.cells[0].outputs
         self.assertEqual([o.get('text') for o in merged], ['a\nb\n', 'c\n', None, 'd\n'])
 
-    def test_missing_tex_gives_the_install_command_not_a_traceback(self):
-        self.write(self.root / 'main.ipynb', with_output=True)
-        with mock.patch('shutil.which', return_value=None), \
-                contextlib.redirect_stdout(io.StringIO()) as printed:
-            pdf = submission.export_pdf(root=self.root)
-        self.assertIsNone(pdf)
-        self.assertIn('apt-get install -y pandoc texlive-xetex texlive-fonts-recommended '
-                      'texlive-plain-generic', printed.getvalue())
-        self.assertEqual(list(self.root.glob('*.pdf')), [])
+
+class TestParameters(unittest.TestCase):
+
+    def test_true_and_false_as_papermill_passes_them(self):
+        for value, expected in ((True, True), (False, False), ('false', False), ('True', True)):
+            self.assertIs(submission.flag(value, 'KEEP_OUTPUTS'), expected)
+
+    def test_anything_else_is_refused_by_name(self):
+        for value in ('maybe', 1, None):
+            with self.subTest(value=value), self.assertRaises(submission.SubmissionError) as c:
+                submission.Collection(keep_outputs=value)
+            self.assertIn('KEEP_OUTPUTS must be True or False', str(c.exception))
+        with self.assertRaises(submission.SubmissionError):
+            submission.Collection(archive=None)
+
+
+class TestCollection(NotebookTestCase):
+    """Every step runs; finish() lists every problem at the end."""
+
+    def setUp(self):
+        super().setUp()
+        copy_graded_files(self.tmp)
+        self.write(answered(template()), 'main.ipynb')
+
+    def test_without_tex_the_archive_is_still_written_and_the_end_fails(self):
+        self.write(executed(template()), 'runs/main.ipynb')
+        collect = submission.Collection(root=self.tmp)
+        with mock.patch('shutil.which', return_value=None):
+            _, printed = quietly(lambda: (collect.build_archive(), collect.write_pdf()))
+        self.assertTrue((self.tmp / submission.ARCHIVE_NAME).is_file())
+        self.assertIn('PROBLEM: no PDF: cannot make the PDF: xelatex and pandoc not found',
+                      printed)
+        with self.assertRaises(submission.CollectError) as caught:
+            quietly(collect.finish)
+        message = str(caught.exception)
+        self.assertIn(submission.TEX_INSTALL, message)
+        self.assertIn('ARCHIVE_ONLY', message)
+        self.assertEqual(list(self.tmp.glob('*.pdf')), [])
+
+    def test_each_problem_is_listed(self):
+        (self.tmp / 'utils.py').unlink()
+        collect = submission.Collection(root=self.tmp)
+        printed = quietly(lambda: (collect.build_archive(), collect.grade(),
+                                   collect.write_pdf()))[1]
+        self.assertEqual(printed.count('PROBLEM:'), 3, printed)
+        with self.assertRaises(submission.CollectError) as caught:
+            quietly(collect.finish)
+        message = str(caught.exception)
+        self.assertIn('no code archive: cannot build the submission: missing utils.py', message)
+        self.assertIn('the archive was not graded', message)
+        self.assertIn('no PDF: main.ipynb holds no outputs', message)
+
+    def test_archive_only_makes_no_pdf_and_succeeds(self):
+        collect = submission.Collection(archive_only='true', root=self.tmp)
+        with mock.patch('shutil.which', return_value=None):
+            printed = quietly(lambda: (collect.build_archive(), collect.write_pdf(),
+                                       collect.finish()))[1]
+        self.assertIn('ARCHIVE_ONLY = True: no PDF is made.', printed)
+        self.assertIn('Done: submit the archive', printed)
+
+
+def tex_missing():
+    missing = submission.missing_tex_tools()
+    return bool(missing) and not TEX_REQUIRED
+
+
+@unittest.skipIf(tex_missing(), 'pandoc or XeLaTeX is not installed: cannot make a PDF')
+class TestPdf(TempDirTestCase):
+    """Small notebooks through the real LaTeX route."""
+
+    def export(self, *markdown):
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(text)
+                                             for text in markdown])
+        return submission.export_pdf(submission.pdf_notebook(nb).nb, self.tmp / 'w.pdf', self.tmp)
+
+    def page_texts(self, pdf):
+        text = subprocess.run(['pdftotext', '-layout', str(pdf.path), '-'], capture_output=True,
+                              text=True, check=True).stdout
+        return text.split('\f')[:pdf.pages]
+
+    def test_greek_and_mathematical_symbols_print(self):
+        pdf = self.export('# Title', 'The rate η = 0.1, λ = 1e-3, ε → 0, |a − n| ≤ 1e-8, ∇θ J(θ).')
+        self.assertEqual(pdf.missing_glyphs, [])
+        self.assertEqual(pdf.pages, 1)
+        if shutil.which('pdftotext') or TEX_REQUIRED:
+            self.assertIn('η = 0.1, λ = 1e-3, ε → 0', self.page_texts(pdf)[0])
+
+    def test_a_character_the_fonts_lack_is_reported(self):
+        pdf = self.export('# Title', 'A digit in Chinese: 七')
+        self.assertEqual(pdf.missing_glyphs, ['七'])
+
+    def test_each_question_starts_a_page_and_headings_are_not_numbered(self):
+        pdf = self.export('# Title', 'Text.', '# Write-up', '## 5(a) One', 'Answer one.',
+                          '## 5(b) Two', 'Answer two.')
+        self.assertEqual(pdf.pages, 3)
+        if not (shutil.which('pdftotext') or TEX_REQUIRED):
+            return
+        pages = [[line.strip() for line in page.splitlines() if line.strip()]
+                 for page in self.page_texts(pdf)]
+        self.assertEqual(pages[0][:2], ['Title', 'Text.'])
+        self.assertEqual(pages[1][:3], ['Write-up', '5(a) One', 'Answer one.'])
+        self.assertEqual(pages[2][:2], ['5(b) Two', 'Answer two.'])
+
+    def test_a_latex_error_is_shown_and_no_pdf_written(self):
+        with self.assertRaises(submission.SubmissionError) as caught:
+            self.export('An answer with $\\undefinedmacro$ in it.')
+        self.assertIn('Undefined control sequence', str(caught.exception))
+        self.assertFalse((self.tmp / 'w.pdf').exists())
 
 
 if __name__ == '__main__':
