@@ -1,7 +1,9 @@
 """main.ipynb and collect_submission.ipynb, executed end to end by a real kernel.
 
 Both run in a temporary copy of the repository, so nothing lands in the
-working tree. main.ipynb runs in quick mode (one epoch per training run) on the
+working tree, with the kernel the project ships for headless runs
+(jupyter/kernels/python3, found through JUPYTER_PATH as the README's lines
+set it). main.ipynb runs in quick mode (one epoch per training run) on the
 real data; its cell 3 runs the four fast course test modules (this suite
 runs tests.test_loading itself), never this module, which would run the
 notebook inside itself.
@@ -45,9 +47,10 @@ EXTRA_FIGURES = {29: 3}
 # templates and per-class accuracy, and the tuned net's extra figures
 PLOTS = 2 * len(TRAINING_CELLS) + 2 + 2 + sum(EXTRA_FIGURES.values())
 TEX_REQUIRED = os.environ.get('HW1_REQUIRE_TEX') == '1'
-# The README's collect line, as a list.
+# The README's collect line, as a list (its JUPYTER_PATH goes into the environment).
 COLLECT = ['-m', 'papermill', 'collect_submission.ipynb', 'runs/collect_submission.ipynb',
            '--log-output']
+STRAY = re.compile(r'\[IPKernelApp\]|Warning:|\bWARNING \|')
 # A PATH without pandoc or XeLaTeX: Python, the kernel and the grader still run.
 NO_TEX = str(Path(sys.executable).parent)
 
@@ -58,8 +61,9 @@ def cell_number(cell):
 
 
 def headless_env(repo, **extra):
-    """The environment of the README's headless lines."""
-    return dict(os.environ, OPENBLAS_NUM_THREADS='1', **extra)
+    """The environment of the README's headless lines: the project's kernel for them."""
+    return dict(os.environ, JUPYTER_PATH=str(repo / 'jupyter'), OPENBLAS_NUM_THREADS='1',
+                **extra)
 
 
 def execute(notebook, output, cwd, **parameters):
@@ -215,6 +219,7 @@ class TestNotebooks(unittest.TestCase):
         written = main.read_bytes()
         done = collect(self.repo)
         self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertIsNone(STRAY.search(done.stderr), done.stderr)
         said = done.stderr
         self.assertIn('with the outputs of runs/main.ipynb', said)
         self.assertIn(f'Kept: {PLOTS} plots. Left out', said)
