@@ -284,5 +284,27 @@ class TestNotebooks(unittest.TestCase):
             self.assertEqual(list(repo.glob('*.pdf')), [])
 
 
+
+class TestReadme(unittest.TestCase):
+    """The README's lines are the ones CI and these tests run."""
+
+    def setUp(self):
+        self.readme = (ROOT / 'README.md').read_text()
+
+    def test_the_test_line_is_cis(self):
+        ci = (ROOT / '.ci' / 'run').read_text().rstrip().splitlines()[-1]
+        self.assertIn(ci, self.readme)
+        self.assertIn('.venv/bin/python -m unittest', ci)
+
+    def test_the_headless_lines_use_the_quiet_kernel(self):
+        self.assertIn('JUPYTER_PATH=jupyter .venv/bin/python -m papermill main.ipynb '
+                      'runs/main.ipynb', self.readme)
+        self.assertIn('JUPYTER_PATH=jupyter .venv/bin/python ' + ' '.join(COLLECT), self.readme)
+
+    def test_the_tex_line_is_the_one_collect_gives(self):
+        self.assertIn(submission.TEX_INSTALL, self.readme)
+        self.assertIn('python3-venv', self.readme)
+
+
 if __name__ == '__main__':
     unittest.main()
