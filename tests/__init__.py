@@ -10,7 +10,8 @@ this file, so they also run in a grader's folder (see lab/grade.py).
 This file forces matplotlib's non-interactive Agg backend before anything
 imports matplotlib, so the tests never open windows, and puts the repository
 root on ``sys.path`` so ``utils``, ``models`` and ``optimizer`` import from
-any working directory. It also asks OpenBLAS for one thread unless the caller
+any working directory. Kernels the tests start use the project's quiet
+kernel (jupyter/kernels/). It also asks OpenBLAS for one thread unless the caller
 chose otherwise: the tests multiply small matrices, where a second BLAS
 thread costs more than it brings (and on a busy 2-core machine, far more).
 """
@@ -29,6 +30,11 @@ os.environ.setdefault('OPENBLAS_NUM_THREADS', '1')
 ROOT = Path(__file__).resolve().parent.parent     # the repository (or grader's) folder
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+# Kernels that tests start (papermill, nbclient) are the project's kernel for headless runs,
+# as with the README's JUPYTER_PATH=jupyter: ipykernel's own, logging errors only, so that
+# no kernel start prints a warning about its local TCP connection.
+os.environ['JUPYTER_PATH'] = os.pathsep.join(
+    [str(ROOT / 'jupyter')] + [p for p in [os.environ.get('JUPYTER_PATH')] if p])
 
 
 @contextlib.contextmanager
