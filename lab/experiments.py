@@ -264,9 +264,10 @@ def _cost(config):
 def start_runs(sweep_config, tuning_config, workers, seed=None, **config_overrides):
     """Start the notebook's runs (cells 6, 8, 10-27, 28) in `workers` background processes.
 
-    Runs are queued longest first; each later cell takes its own with run() or
-    a Sweep. With workers <= 1 nothing starts: each cell trains when it runs.
-    The tuned run of cell 28 uses seed 0 unless SEED is given, as cell 28 does.
+    Each later cell takes its own run with run() or a Sweep. With workers <= 1
+    nothing starts: each cell trains when it runs. The tuned run of cell 28
+    uses seed 0 unless SEED is given, as cell 28 does. For the queue's order,
+    see queue_order().
     """
     global _pool
     stop_runs()
@@ -285,12 +286,27 @@ def start_runs(sweep_config, tuning_config, workers, seed=None, **config_overrid
         checked = load_config(_resolve(config), **{**config_overrides, **setting})
         runs.append((_cost(checked), checked, name, folder, asked_seed))
     _pool = RunPool(workers)
-    for _, checked, name, folder, asked_seed in sorted(runs, key=lambda run: -run[0]):
+    for _, checked, name, folder, asked_seed in queue_order(runs, workers):
         key = _run_key(checked, name, folder, asked_seed)
         run_seed = draw_seed() if asked_seed is None else asked_seed
         _started[key] = _pool.submit(key, checked, run_seed, name, folder)
     print(f"Training the notebook's {len(runs)} runs in the background, {workers} at a "
-          'time, longest first; each training cell below shows its own run.')
+          'time; each training cell below shows its own run.')
+
+
+def queue_order(runs, workers):
+    """The runs (cost, ...) in the order to start them: the long ones, longest first, then
+    the others in the notebook's order.
+
+    A run is long when it takes more than a third of the training each worker
+    has to do: started late, it would keep one worker busy while the others
+    sit idle at the end (config_best.yaml's 40 epochs). The other runs follow
+    in the order the cells ask for them, so each cell gets its run early and
+    draws its figures while the workers train the next ones.
+    """
+    share = sum(cost for cost, *_ in runs) / workers
+    long = sorted((run for run in runs if run[0] > share / 3), key=lambda run: -run[0])
+    return long + [run for run in runs if run[0] <= share / 3]
 
 
 def stop_runs():

@@ -35,8 +35,11 @@ def _start_worker(messages, stop):
     _messages, _stop = messages, stop
     # A kernel interrupt may reach the whole process group: stopping is the pool's call.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    from threadpoolctl import threadpool_limits
-    threadpool_limits(1, user_api='blas')   # one BLAS thread a worker: the cores are theirs
+    # One BLAS thread a worker: the workers already take every core. BLAS libraries read
+    # these variables when they load, which is now, with numpy, for the first time here.
+    for variable in ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS'):
+        os.environ[variable] = '1'
+    import numpy  # noqa: F401  (loads BLAS with the settings above)
 
 
 def _train(key, config, seed, run_name, runs_dir):

@@ -152,6 +152,18 @@ class TestParameters(unittest.TestCase):
         self.assertIn('typo.yaml', str(caught.exception))
 
 
+class TestQueueOrder(unittest.TestCase):
+    def test_long_runs_go_first_longest_first_then_the_notebooks_order(self):
+        runs = [(2, 'softmax'), (6, 'twolayer'), (6, 'lr_1'), (60, 'long'), (6, 'reg_1'),
+                (90, 'longest')]
+        order = [name for _, name in experiments.queue_order(runs, workers=2)]
+        self.assertEqual(order, ['longest', 'long', 'softmax', 'twolayer', 'lr_1', 'reg_1'])
+
+    def test_runs_of_similar_length_keep_the_notebooks_order(self):
+        runs = [(2, 'softmax')] + [(6, f'run_{i}') for i in range(11)]
+        self.assertEqual(experiments.queue_order(runs, workers=2), runs)
+
+
 class TestBackgroundRuns(TempDirTestCase):
     """start_runs() trains the notebook's runs in worker processes; the cells take them."""
 
