@@ -242,3 +242,41 @@ class TestBackgroundRuns(TempDirTestCase):
                     for path in folder.rglob('results.json') if path.parent != first.run_dir]
         self.assertTrue(statuses)
         self.assertNotIn('running', statuses)   # each stopped run says it was interrupted
+
+
+class TestBackgroundRunsInAKernel(TempDirTestCase):
+    """The same in a real Jupyter kernel, interrupted as Jupyter's stop button does it."""
+
+    def test_a_kernel_interrupt_stops_the_workers_and_the_kernel_goes_on(self):
+        from jupyter_client.manager import start_new_kernel
+        manager, client = start_new_kernel(kernel_name='python3', cwd=str(ROOT))
+        self.addCleanup(manager.shutdown_kernel, now=True)
+        self.addCleanup(client.stop_channels)
+        folder = self.tmp / 'runs'
+
+        def execute(code, interrupt_after=None):
+            if interrupt_after is not None:
+                threading.Timer(interrupt_after, manager.interrupt_kernel).start()
+            reply = client.execute_interactive(code, timeout=300, output_hook=lambda msg: None)
+            return reply['content']
+
+        started = execute(
+            'from pathlib import Path\nfrom unittest import mock\nfrom lab import experiments\n'
+            f'mock.patch.object(experiments, "RUNS_DIR", Path({str(folder)!r})).start()\n'
+            f'experiments.start_runs({SWEEP!r}, {TUNING!r}, 2, seed=0, epochs=2)\n'
+            'first = experiments.run("configs/config_softmax.yaml", "softmax", seed=0, epochs=2)')
+        self.assertEqual(started['status'], 'ok', started)
+        stopped = execute(f'experiments.run({TUNING!r}, "best", seed=0, epochs=2)',
+                          interrupt_after=2.0)
+        self.assertEqual((stopped['status'], stopped.get('ename')), ('error', 'KeyboardInterrupt'))
+        after = execute('assert experiments._pool is None and not experiments._started\n'
+                        'print(first.status)')
+        self.assertEqual(after['status'], 'ok', after)
+        statuses = [json.loads(path.read_text())['status'] for path in folder.rglob('results.json')]
+        self.assertIn('finished', statuses)
+        self.assertNotIn('running', statuses)
+
+
+
+if __name__ == '__main__':
+    unittest.main()
