@@ -9,13 +9,16 @@ finally scores on the test set. Beyond the course's routine:
     lines when the config's debug is on) and results.json, rewritten after
     every epoch, so an interrupted run keeps its finished epochs;
   * a run whose loss turns inf or nan, stays far above chance, or whose
-    weights turn non-finite stops as diverged and says why (watch_divergence);
+    weights turn non-finite stops as diverged and says why (watch_divergence),
+    unless NaN or inf in the batches just trained explain it: then a
+    ValueError names where they are (blame_the_data);
   * batches are gathered from the uint8 images and turned into floats one at
     a time (PixelBatches): the same numbers as utils.generate_batched_data on
     the float arrays, without a float copy of the whole split.
 """
 import contextlib
 import copy
+import itertools
 import json
 import math
 import os
@@ -69,10 +72,45 @@ DIVERGED_FACTOR = 10
 DIVERGED_PATIENCE = 20
 
 
-def watch_divergence(model, optimizer):
+def find_non_finite(batches, count):
+    """Where the first NaN or inf in the first count batches of data is, in words
+    ('inf at batch 3, row 5, column 7'), or None if they hold none.
+
+    It reads the batches again, as the training loop never does: it is meant
+    for a run that has already failed, where it costs one pass over the data.
+    """
+    for batch, X in enumerate(itertools.islice(batches, count)):
+        X = np.asarray(X, dtype=np.float64)
+        bad = ~np.isfinite(X)
+        if bad.any():
+            row, column = np.argwhere(bad)[0]
+            return f'{X[row, column]} at batch {batch}, row {row}, column {column}'
+    return None
+
+
+def blame_the_data(batches, count, stopped):
+    """Raise ValueError if the first count batches hold NaN or inf: then the data, not
+    the learning rate, stopped the run (stopped: how, in words). batches None: no check."""
+    found = None if batches is None else find_non_finite(batches, count)
+    if found:
+        raise ValueError(f'the data holds {found}, and {stopped}: NaN or inf in the input '
+                         'makes the loss or the weights NaN at any learning rate. Replace that '
+                         'value, or batch the data with utils.generate_batched_data, which '
+                         'refuses such values and names them.')
+
+
+def watch_divergence(model, optimizer, batches=None):
     """A batch_hook for utils.train that raises TrainingDiverged when a batch
     loss is inf or nan, or above DIVERGED_FACTOR * ln(num_classes) for
-    DIVERGED_PATIENCE batches in a row."""
+    DIVERGED_PATIENCE batches in a row (across epochs).
+
+    batches: the batched data train is given, if known; kept as the hook's
+    .batches, which a run may set anew each epoch (train_model does). A
+    non-finite loss is then first blamed on NaN or inf in the epoch's batches
+    up to the current one (blame_the_data): the two-layer net's sigmoid
+    saturates, so an inf pixel leaves its own batch's loss finite but turns
+    the weights, and the next batch's loss, NaN.
+    """
     limit = DIVERGED_FACTOR * math.log(model.num_classes)
     streak = 0
 
@@ -80,6 +118,8 @@ def watch_divergence(model, optimizer):
         nonlocal streak
         learning_rate = optimizer.learning_rate
         if not math.isfinite(loss):
+            blame_the_data(hook.batches, batch + 1,
+                           f'the loss became {loss} at epoch {epoch}, batch {batch}')
             raise TrainingDiverged(epoch, batch, loss, learning_rate=learning_rate)
         streak = streak + 1 if loss > limit else 0
         if streak == DIVERGED_PATIENCE:
@@ -88,13 +128,21 @@ def watch_divergence(model, optimizer):
                 what=(f'the loss has stayed above {limit:.1f} for {streak} batches in a row '
                       f'(now {loss:.1f}; guessing uniformly among {model.num_classes} classes '
                       f'costs {limit / DIVERGED_FACTOR:.2f})'))
+    hook.batches = batches
     return hook
 
 
-def check_weights(model, epoch, batch, learning_rate):
-    """Raise TrainingDiverged if any weight of model is inf or nan after that batch."""
+def check_weights(model, epoch, batch, learning_rate, batches=None):
+    """Raise TrainingDiverged if any weight of model is inf or nan after that batch.
+
+    batches: the epoch's batched data, if known: NaN or inf in its first batch + 1
+    batches is then blamed first, with a ValueError (blame_the_data).
+    """
     for name, weight in model.weights.items():
         if not np.isfinite(weight).all():
+            blame_the_data(batches, batch + 1,
+                           f"the epoch's steps made {name} inf or nan by epoch {epoch}, "
+                           f'batch {batch}')
             raise TrainingDiverged(epoch, batch, math.nan, learning_rate=learning_rate,
                                    what=f"the epoch's steps made {name} inf or nan")
 
@@ -284,11 +332,14 @@ def train_model(config, seed=None, run_name=None, runs_dir=None, callback=None, 
             # without a schedule every step uses the configured rate unchanged.
             optimizer.learning_rate = settings['learning_rate'] * settings['lr_decay'] ** epoch
             order = batch_order(len(train_images), batch_size, shuffle=True)
+            train_batches = PixelBatches(train_images, order)
+            watch.batches = train_batches   # where a non-finite loss looks for NaN or inf first
             try:
                 train_loss, train_acc = utils.train(
-                    epoch, PixelBatches(train_images, order), Gathered(train_y, order), model,
-                    optimizer, debug, log, batch_hook=watch)
-                check_weights(model, epoch, len(order) - 1, optimizer.learning_rate)
+                    epoch, train_batches, Gathered(train_y, order), model, optimizer, debug,
+                    log, batch_hook=watch)
+                check_weights(model, epoch, len(order) - 1, optimizer.learning_rate,
+                              train_batches)
             except TrainingDiverged as err:
                 result.diverged = str(err)
                 print(err, file=log)
