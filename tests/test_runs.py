@@ -12,6 +12,7 @@ All runs write into temporary folders.
 """
 import contextlib
 import copy
+import errno
 import io
 import json
 import math
@@ -33,6 +34,7 @@ from lab.runs import (
     DIVERGED_PATIENCE,
     Gathered,
     PixelBatches,
+    RunFolderError,
     TrainingDiverged,
     batch_order,
     check_weights,
@@ -324,11 +326,29 @@ class TestNewRunDir(TempDirTestCase):
         self.assertEqual((first / 'results.json').read_text(), '{"mine": 1}')
         self.assertEqual(list(second.iterdir()), [])
 
-    def test_run_name_with_a_slash_is_refused(self):
-        for name in ('a/b', '../elsewhere', '', '..'):
+    def test_run_names_that_would_leave_the_runs_folder_are_refused(self):
+        runs = self.tmp / 'runs'
+        for name in ('a/b', '../elsewhere', '/tmp/x', 'a\\b', '..\\x', '', '.', '..', 'a\0b',
+                     None, 3):
             with self.subTest(name=name):
-                with self.assertRaises(ValueError):
-                    new_run_dir(self.tmp, name)
+                with self.assertRaises(ValueError) as caught:
+                    new_run_dir(runs, name)
+                self.assertIn(repr(name), str(caught.exception))
+        self.assertEqual(list(self.tmp.iterdir()), [])
+
+    def test_runs_dir_must_be_a_path(self):
+        for runs_dir in ('', 3, None):
+            with self.subTest(runs_dir=runs_dir):
+                with self.assertRaises(ValueError) as caught:
+                    new_run_dir(runs_dir, 'run')
+                self.assertIn('runs_dir', str(caught.exception))
+
+    def test_train_model_refuses_a_name_leaving_its_folder_before_training(self):
+        runs = self.tmp / 'runs'
+        with mock.patch.object(utils, 'train') as train, self.assertRaises(ValueError):
+            train_model(SOFTMAX, runs_dir=runs, run_name='../escaped')
+        train.assert_not_called()
+        self.assertEqual(list(self.tmp.iterdir()), [])
 
 
 class TestDefaultRunName(unittest.TestCase):
@@ -553,6 +573,92 @@ class TestDivergedRun(TempDirTestCase):
         # The best model of the finished epochs is still scored on the test set.
         self.assertEqual(result.best_epoch, 0)
         self.assertIsNotNone(result.test_acc)
+
+
+class FullDisk(io.StringIO):
+    """A text file on a disk that fills up after a few hundred characters."""
+
+    def write(self, text):
+        if self.tell() + len(text) > 300:
+            raise OSError(errno.ENOSPC, 'No space left on device')
+        return super().write(text)
+
+
+def no_space(*args, **kwargs):
+    raise OSError(errno.ENOSPC, 'No space left on device')
+
+
+class TestEnvironmentFaults(TempDirTestCase):
+    """Faults of the machine get a message of ours naming the folder and the fix; a run
+    that cannot write its files keeps everything in memory, says so, and returns."""
+
+    def run_softmax(self, **kwargs):
+        return train_model(SOFTMAX, seed=0, runs_dir=self.tmp / 'runs', run_name='run',
+                           epochs=2, batch_size=512, **kwargs)
+
+    def assertFolderError(self, *fragments):
+        with mock.patch.object(utils, 'train') as train, \
+                self.assertRaises(RunFolderError) as caught:
+            self.run_softmax()
+        train.assert_not_called()      # before any training
+        for fragment in fragments:
+            self.assertIn(fragment, str(caught.exception))
+        self.assertIsInstance(caught.exception, OSError)   # still caught as one
+
+    def test_a_file_where_the_runs_folder_should_be_is_named_with_the_fix(self):
+        (self.tmp / 'runs').write_text('my notes')
+        self.assertFolderError(str(self.tmp / 'runs'), 'a file is where the folder',
+                               'move or rename', 'runs_dir')
+        self.assertEqual((self.tmp / 'runs').read_text(), 'my notes')
+
+    def test_an_unwritable_runs_folder_is_named_with_the_fix(self):
+        denied = PermissionError(errno.EACCES, 'Permission denied')
+        with mock.patch.object(Path, 'mkdir', side_effect=denied):
+            self.assertFolderError(str(self.tmp / 'runs'), 'may not be written',
+                                   f"chmod u+w {self.tmp / 'runs'}")
+
+    def test_a_full_disk_before_training_is_named_with_the_fix(self):
+        with mock.patch.object(Path, 'mkdir', side_effect=no_space):
+            self.assertFolderError(str(self.tmp / 'runs'), 'is full', 'free some space')
+
+    def test_a_full_disk_mid_run_keeps_the_run_in_memory_and_says_so(self):
+        with mock.patch.object(Path, 'write_text', no_space), \
+                mock.patch('lab.runs.open', create=True, side_effect=lambda *a, **k: FullDisk()):
+            result = self.run_softmax()
+        self.assertEqual(result.status, 'finished')
+        self.assertEqual([len(history) for history in result.histories], [2, 2, 2, 2])
+        self.assertIsInstance(result.best_model, SoftmaxRegression)
+        self.assertIsNotNone(result.test_acc)
+        for fragment in ('results.json', str(result.run_dir), 'is full', 'call save()'):
+            self.assertIn(fragment, result.save_error)
+        for fragment in ('train.log', 'only the lines before', 'is full'):
+            self.assertIn(fragment, result.log_error)
+        self.assertEqual(result.summary()['save_error'], result.save_error)
+        # The fix the message gives, once there is space again:
+        self.assertTrue(result.save())
+        saved = read_results(result.run_dir)
+        self.assertEqual((saved['status'], saved['test_acc']), ('finished', result.test_acc))
+        self.assertIsNone(saved['save_error'])
+        self.assertEqual(saved['log_error'], result.log_error)
+
+    def test_a_run_folder_deleted_mid_run_is_named_and_the_run_returns(self):
+        run_dir = self.tmp / 'runs' / 'run'
+        result = self.run_softmax(callback=lambda figures: shutil.rmtree(run_dir, True))
+        self.assertEqual(result.status, 'finished')
+        for fragment in (str(run_dir), 'is gone', 'create it again', 'call save()'):
+            self.assertIn(fragment, result.save_error)
+        # The fix the message gives:
+        result.run_dir.mkdir(parents=True)
+        self.assertTrue(result.save())
+        self.assertEqual(read_results(run_dir)['valid_acc'], result.valid_acc_history)
+
+    def test_an_interrupted_run_on_a_full_disk_still_raises_the_interrupt(self):
+        def interrupt(figures):
+            raise KeyboardInterrupt
+
+        with mock.patch.object(Path, 'write_text', no_space), \
+                self.assertRaises(KeyboardInterrupt):
+            self.run_softmax(callback=interrupt)
 
 
 class TestInterruptedRun(TempDirTestCase):
