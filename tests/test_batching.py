@@ -20,6 +20,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import utils
+from tests import no_numeric_warnings
 
 PROPERTY = settings(max_examples=80, deadline=None, database=None)
 
@@ -46,6 +47,11 @@ class TestBatchingRefusesBadData(unittest.TestCase):
         X, y = batch(10)
         X[2, 0] = np.nan
         self.assertRejected(X.tolist(), y.tolist(), 'row 2', 'column 0')
+
+    def test_every_non_finite_value_is_counted_and_the_first_named(self):
+        X, y = batch(10)
+        X[7, 1], X[2, 783], X[2, 5] = np.nan, -np.inf, np.inf
+        self.assertRejected(X, y, '3 NaN or infinite', 'row 2, column 5')
 
     def test_ragged_rows_name_the_first_odd_row(self):
         X, y = batch(5)
@@ -97,6 +103,14 @@ class TestBatchSizeIsANumber(unittest.TestCase):
 
 
 class TestBatchingAcceptsEquivalentInput(unittest.TestCase):
+    def test_huge_finite_values_are_data_silently(self):
+        # Their row's sum overflows to inf, which only sends the check looking closer.
+        X, y = batch(10)
+        X[3, :2] = 1e308
+        with no_numeric_warnings():
+            batched_data, _ = utils.generate_batched_data(X, y, 4)
+        np.testing.assert_array_equal(np.concatenate(batched_data), X)
+
     def test_whole_float_labels_become_integers(self):
         X, y = batch(10)
         _, labels = utils.generate_batched_data(X, y.astype(float), 4)
