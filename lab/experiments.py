@@ -30,7 +30,7 @@ from pathlib import Path
 
 import utils
 from lab import ROOT, data
-from lab.config import load_config
+from lab.config import advice, load_config
 from lab.figures import in_kernel, show_png, show_saved
 from lab.grade import COURSE_TESTS
 from lab.parallel import RunPool, available_cores
@@ -189,6 +189,8 @@ def run(config, name, runs_dir=None, seed=None, **config_overrides):
     with result.diverged set.
     """
     config = load_config(_resolve(config), **config_overrides)
+    for line in advice(config):
+        print(f'Note: {line}')
     runs_dir = RUNS_DIR if runs_dir is None else runs_dir
     key = _run_key(config, name, runs_dir, seed)
     started = _started.pop(key, None)
@@ -208,11 +210,18 @@ def run(config, name, runs_dir=None, seed=None, **config_overrides):
         raise
     if result.diverged:
         progress.finish('DIVERGED')
-        print(f'{result.diverged}\nsaved in {_shown(result.run_dir)}')
+        print(result.diverged)
     else:
         progress.finish(f'test acc {result.test_acc:.4f}')
         print(f'test accuracy {result.test_acc:.4f} (best-validation model, epoch '
-              f'{result.best_epoch + 1})\nsaved in {_shown(result.run_dir)}')
+              f'{result.best_epoch + 1})')
+    problems = [problem for problem in (result.save_error, result.log_error) if problem]
+    for problem in problems:
+        print(f'Not saved: {problem}')
+    if problems:
+        print('The trained model is kept in memory, in this result.')
+    else:
+        print(f'saved in {_shown(result.run_dir)}')
     return result
 
 

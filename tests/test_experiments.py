@@ -38,6 +38,37 @@ class TestRun(unittest.TestCase):
         self.assertIn('1/10 epochs', final)
         self.assertIn('stopped by KeyboardInterrupt', final)
 
+    def quietly(self, *args, **kwargs):
+        """experiments.run, its bar in a text stream; returns (result, what it printed)."""
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed), mock.patch.object(
+                experiments, 'Progress', lambda name, epochs: progress.Progress(name, epochs,
+                                                                                io.StringIO())):
+            result = experiments.run(*args, **kwargs)
+        return result, printed.getvalue()
+
+    def test_a_pointless_setting_gets_a_note_before_training(self):
+        with tempfile.TemporaryDirectory() as runs:
+            _, printed = self.quietly('configs/config_softmax.yaml', 'one_step', runs_dir=runs,
+                                      batch_size=48000, epochs=1)
+        self.assertIn('Note: batch_size 48000', printed)
+
+    def test_a_run_that_could_not_save_says_so_and_keeps_its_model(self):
+        def unsaved(config, **kwargs):
+            result = real_train_model(config, **kwargs)
+            result.save_error = 'runs/x/results.json could not be written, as the disk is full'
+            return result
+
+        real_train_model = experiments.train_model
+        with tempfile.TemporaryDirectory() as runs, \
+                mock.patch.object(experiments, 'train_model', unsaved):
+            result, printed = self.quietly('configs/config_softmax.yaml', 'unsaved',
+                                           runs_dir=runs, epochs=1)
+        self.assertIn('Not saved: runs/x/results.json could not be written', printed)
+        self.assertIn('kept in memory', printed)
+        self.assertNotIn('saved in', printed)
+        self.assertIsNotNone(result.best_model)
+
 
 class TestOptions(unittest.TestCase):
 
