@@ -308,11 +308,11 @@ def _dataset_arrays(data, label):
     X = X.astype(np.float64, copy=False)
     if X.ndim != 2:
         raise ValueError(f'data must be 2-D, one flattened image per row; got shape {X.shape}.')
-    finite = np.isfinite(X)
-    if not finite.all():
-        row, column = np.argwhere(~finite)[0]
-        raise ValueError(f'data holds {X.size - np.count_nonzero(finite)} NaN or infinite '
-                         f'values, the first at row {row}, column {column}.')
+    bad = ~np.isfinite(X)
+    if bad.any():
+        row, column = np.argwhere(bad)[0]
+        raise ValueError(f'data holds {np.count_nonzero(bad)} NaN or infinite values, the '
+                         f'first at row {row}, column {column}.')
     y = np.asarray(label)
     if y.shape != (len(X),):
         raise ValueError(f'label must hold one label per row of data: data has {len(X)} rows, '
@@ -330,12 +330,15 @@ def generate_batched_data(data, label, batch_size=32, shuffle=False, seed=None):
     """Cut data and labels into batches, optionally shuffled together.
 
     data: (N, 784) list of lists or array, label: (N,) list or array.
+    batch_size: a whole number, as an int, a NumPy integer or a float such as 32.0.
     seed: if given, seeds Python's random first. shuffle uses Python's
     random.shuffle (the course's expected batches depend on it, not numpy's).
     The last batch may be smaller; nothing is dropped; the caller's data is not modified.
     Returns two equally long lists: float64 arrays (B, 784) and int arrays (B,).
     """
     X, y = _dataset_arrays(data, label)
+    if isinstance(batch_size, (float, np.floating)) and float(batch_size).is_integer():
+        batch_size = int(batch_size)    # 32.0 is the 32 meant
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
             or batch_size < 1:
         raise ValueError(f'batch_size must be a whole number of at least 1, got {batch_size!r}.')
@@ -430,12 +433,28 @@ def plot_curves(train_loss_history, train_acc_history, valid_loss_history, valid
                 run_name=None, save_only=False, out_dir='.'):
     """Two figures against epoch: train and validation loss; train and validation accuracy.
 
-    With run_name, both are also saved as <run_name>_loss.png and
+    The four histories hold one value per epoch each. With run_name (a file
+    name, without folders), both are also saved as <run_name>_loss.png and
     <run_name>_accuracy.png in out_dir, the current folder or one that exists.
     With save_only, they are saved and closed instead of shown.
     """
-    epochs = np.arange(1, len(train_loss_history) + 1)
-    title = f' ({run_name})' if run_name else ''
+    lengths = [len(history) for history in (train_loss_history, train_acc_history,
+                                            valid_loss_history, valid_acc_history)]
+    if len(set(lengths)) > 1:
+        raise ValueError(f'the histories must hold one value per epoch each; got {lengths} values '
+                         '(train loss, train accuracy, validation loss, validation accuracy).')
+    if run_name is not None:
+        name = str(run_name)
+        if name in ('', '.', '..') or '/' in name or '\\' in name:
+            raise ValueError(f'run_name must be a plain file name, got {run_name!r}; give the '
+                             'folder as out_dir.')
+        try:    # the file savefig will write, opened now: out_dir may be missing or read-only
+            open(f'{out_dir}/{run_name}_loss.png', 'ab').close()
+        except OSError as err:
+            raise type(err)(f'cannot save the curves into out_dir {out_dir!r}: {err.strerror}. '
+                            'It must be an existing folder you may write to.') from None
+    epochs = np.arange(1, lengths[0] + 1)
+    title = f' ({run_name})' if run_name is not None else ''
     panels = [('loss', 'Loss', train_loss_history, valid_loss_history),
               ('accuracy', 'Accuracy', train_acc_history, valid_acc_history)]
     for suffix, label, train_values, valid_values in panels:
@@ -448,7 +467,7 @@ def plot_curves(train_loss_history, train_acc_history, valid_loss_history, valid
         ax.legend()
         ax.grid(alpha=0.3)
         fig.tight_layout()
-        if run_name:
+        if run_name is not None:
             fig.savefig(f'{out_dir}/{run_name}_{suffix}.png', dpi=100)
         if save_only:
             plt.close(fig)

@@ -77,6 +77,10 @@ if ARGS.no_torch:
     torch = None
 
 BATCH_SIZES = (32, 64, 128)
+# The performance issue's epoch targets, as ratios of the two-layer epoch at batch size 64.
+EPOCH_TARGETS = [('epoch / its matmul bound', ('numpy', 'bound'), 1.35),
+                 ('epoch / PyTorch eager float32 epoch', ('numpy', 'torch32'), 1.0),
+                 ('epoch / PyTorch eager float64 epoch', ('numpy', 'torch64'), 0.75)]
 HIDDEN = 128
 LEARNING_RATE, REG = 0.1, 1e-3
 MODELS = {'softmax': SoftmaxRegression,
@@ -337,7 +341,7 @@ def main():
 
     print("Seconds per training epoch: 48,000 images, SGD lr 0.1, reg 0.001, hidden 128. "
           "Each ratio is the median of per-repeat ratios of back-to-back measurements. "
-          "Targets: ×bound ≤ 2.5; two-layer bs 64: numpy/torch f64 ≤ 0.75, numpy/torch f32 ≤ 1.0. "
+          "The targets are in the table after this one. "
           "bound/torch f32: numpy's float64 matrix products alone, against PyTorch's whole "
           "float32 epoch.")
     print()
@@ -365,6 +369,14 @@ def main():
         print('PyTorch is not installed (or --no-torch), so its columns are empty; it is '
               'an optional, benchmark-only package, never a project requirement.  ')
     print(f'Load average at end: {machine.load_average()}.')
+    print()
+    two_layer = rows.get(('two-layer', 64))
+    print('| target (two-layer net, batch size 64) | measured | target |')
+    print('|---|---|---|')
+    for label, (top, bottom), target in EPOCH_TARGETS:
+        ratio = paired(two_layer, top, bottom) if two_layer else None
+        verdict = '' if ratio is None else ('met' if ratio <= target else 'NOT met')
+        print(f'| {label} | {fmt(ratio, "x")} | ≤ {target}× {verdict} |')
 
 
 if __name__ == '__main__':

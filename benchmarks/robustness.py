@@ -1,77 +1,109 @@
-"""What the robustness checks cost, and what too-high learning rates do.
+"""What the input checks cost, and what too-high learning rates do.
 
-    OPENBLAS_NUM_THREADS=1 python benchmarks/robustness.py            # cost of the checks
-    OPENBLAS_NUM_THREADS=1 python benchmarks/robustness.py --survey   # + learning-rate survey
+    python benchmarks/robustness.py [--repeats 7]     # cost of the checks
+    python benchmarks/robustness.py --survey          # and the learning-rate survey
 
-Cost: one epoch of the two-layer default (48,000 images, batches of 64) with
-the input checks and divergence watch as they are, against the same epoch
-with _check_batch replaced by a pass-through and train's per-batch watch
-still in (it is a float comparison). Epochs alternate, and the fastest of
-each is reported, since timings on a shared machine are noisy.
+Cost: one epoch of the two-layer default (48,000 images, batches of 64, one
+BLAS thread), run as lab.runs.train_model runs it: batches gathered from the
+uint8 images, the divergence watch as train's batch_hook. With the per-batch
+checks as they are (the models' _check_batch: the batch's shapes, dtypes and
+label range, and the shapes of the weights), against the same epoch with
+_check_batch replaced by a pass-through. Each repeat runs both kinds back to
+back, in alternating order, so that they share the machine's load; their
+CPU time (one thread: what the epoch would take on a quiet machine, within
+a few percent) is compared, medians and the median of the paired ratios.
+The difference of two noisy epochs is not the whole story on a shared
+machine, so _check_batch is also timed alone, per call, times 750 calls.
+Also timed: generate_batched_data's check of a whole data set (NaN, inf,
+ragged rows), which the course's routine pays once per epoch.
 
-Survey: one epoch per model and learning rate, printing where train stops
-the run (TrainingDiverged) or the validation accuracy it reaches.
+Survey: one epoch per model and learning rate, printing where the watch
+stops the run (TrainingDiverged) or the validation accuracy it reaches.
 """
+import argparse
+import os
 import random
+import statistics
 import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+for _var in ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS'):
+    os.environ[_var] = '1'     # before numpy is imported: BLAS reads these once
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import machine  # noqa: E402  (benchmarks/machine.py)
 import utils  # noqa: E402
 from lab import runs  # noqa: E402
 from models import SoftmaxRegression, TwoLayerNet  # noqa: E402
 from models._base_network import _baseNetwork  # noqa: E402
 from optimizer import SGD  # noqa: E402
 
+BATCH_SIZE = 64
 
-def one_epoch(train_X, train_y, model_class=TwoLayerNet, learning_rate=0.1):
-    """Seconds for one training epoch, and the finished model."""
+
+def one_epoch(images, labels, model_class=TwoLayerNet, learning_rate=0.1):
+    """CPU seconds for one training epoch on uint8 images, as train_model runs it, and the
+    model."""
     random.seed(0)
-    order = runs.batch_order(len(train_X), 64, shuffle=True)
+    order = runs.batch_order(len(images), BATCH_SIZE, shuffle=True)
     model, optimizer = model_class(), SGD(learning_rate=learning_rate, reg=0.001)
-    started = time.perf_counter()
-    utils.train(0, runs.Gathered(train_X, order), runs.Gathered(train_y, order),
-                model, optimizer, debug=False,
-                batch_hook=runs.watch_divergence(model, optimizer))
-    return time.perf_counter() - started, model
+    batches = runs.PixelBatches(images, order)
+    started = time.process_time()
+    utils.train(0, batches, runs.Gathered(labels, order), model, optimizer, debug=False,
+                batch_hook=runs.watch_divergence(model, optimizer, batches))
+    return time.process_time() - started, model
 
 
-def check_cost(train_X, train_y, repeats=5):
+def per_call(function, *args, calls=20000):
+    """CPU seconds per call of function(*args), the best of three rounds of calls."""
+    rounds = []
+    for _ in range(3):
+        started = time.process_time()
+        for _ in range(calls):
+            function(*args)
+        rounds.append((time.process_time() - started) / calls)
+    return min(rounds)
+
+
+def check_cost(images, labels, repeats):
     checked = _baseNetwork._check_batch
-    unchecked = lambda self, X, y: (X, y)   # noqa: E731
     times = {'checked': [], 'unchecked': []}
-    pairs = [('checked', checked), ('unchecked', unchecked)]
-    for repeat in range(repeats):
-        for name, method in pairs[::1 if repeat % 2 else -1]:   # alternate the order
-            _baseNetwork._check_batch = method
-            times[name].append(one_epoch(train_X, train_y)[0])
-    _baseNetwork._check_batch = checked
+    kinds = [('checked', checked), ('unchecked', lambda self, X, y: (X, y))]
+    try:
+        for repeat in range(repeats):
+            for name, method in kinds[::1 if repeat % 2 else -1]:   # alternate the order
+                _baseNetwork._check_batch = method
+                times[name].append(one_epoch(images, labels)[0])
+    finally:
+        _baseNetwork._check_batch = checked
+    on, off = statistics.median(times['checked']), statistics.median(times['unchecked'])
+    ratio = statistics.median(a / b for a, b in zip(times['checked'], times['unchecked']))
+    print(f'two-layer epoch, checks on:  {on:.3f} s CPU (median of {repeats})')
+    print(f'two-layer epoch, checks off: {off:.3f} s CPU (median of {repeats})')
+    print(f'difference: {100 * (on / off - 1):+.2f}% of the medians, {100 * (ratio - 1):+.2f}% '
+          'median of the paired ratios (a shared machine adds noise of about this size)')
 
-    X, y = train_X[:64], train_y[:64]
-    model = TwoLayerNet()
-    calls = 20000
-    started = time.perf_counter()
-    for _ in range(calls):
-        model._check_batch(X, y)
-    per_call = (time.perf_counter() - started) / calls
+    batches = len(runs.batch_order(len(images), BATCH_SIZE, shuffle=False))
+    X, y = utils.load_mnist_test_arrays()
+    alone = per_call(TwoLayerNet()._check_batch, X[:BATCH_SIZE], y[:BATCH_SIZE])
+    print(f'_check_batch alone: {alone * 1e6:.1f} us per batch, '
+          f'{100 * alone * batches / off:.2f}% of the epoch ({batches} batches)')
 
-    best_checked, best_unchecked = min(times['checked']), min(times['unchecked'])
-    print(f'two-layer epoch, checks on:  {best_checked:.3f} s (best of {repeats})')
-    print(f'two-layer epoch, checks off: {best_unchecked:.3f} s (best of {repeats})')
-    print(f'difference: {100 * (best_checked / best_unchecked - 1):+.2f}% '
-          '(noise on a shared machine is of the same order)')
-    print(f'_check_batch alone: {per_call * 1e6:.1f} us per batch, '
-          f'{100 * per_call * 750 / best_unchecked:.2f}% of the epoch (750 batches)')
+    train_X = images / 255.0
+    data_check = per_call(utils._dataset_arrays, train_X, labels, calls=5)
+    print(f"generate_batched_data's data check: {data_check * 1e3:.1f} ms per call, "
+          f'{100 * data_check / off:.2f}% of the epoch (paid once per call; train_model, '
+          'which batches the verified bytes itself, never pays it)')
 
 
-def survey(train_X, train_y, val_X, val_y):
-    val = utils.generate_batched_data(val_X, val_y, 64)
+def survey(images, labels):
+    _, _, val_X, val_y = utils.load_mnist_trainval_arrays()
+    val = utils.generate_batched_data(val_X, val_y, BATCH_SIZE)
     for model_class in (TwoLayerNet, SoftmaxRegression):
         for learning_rate in (1, 10, 100, 1e4, 1e6):
             try:
-                seconds, model = one_epoch(train_X, train_y, model_class, learning_rate)
+                _, model = one_epoch(images, labels, model_class, learning_rate)
                 _, accuracy = utils.evaluate(*val, model, debug=False)
                 outcome = f'finished, validation accuracy {accuracy:.3f}'
             except runs.TrainingDiverged as err:
@@ -80,10 +112,16 @@ def survey(train_X, train_y, val_X, val_y):
 
 
 def main():
-    train_X, train_y, val_X, val_y = utils.load_mnist_trainval_arrays()
-    check_cost(train_X, train_y)
-    if '--survey' in sys.argv:
-        survey(train_X, train_y, val_X, val_y)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--repeats', type=int, default=7, help='epochs of each kind (default 7)')
+    parser.add_argument('--survey', action='store_true', help='also the learning-rate survey')
+    args = parser.parse_args()
+    print(f'Machine: {machine.describe()}; BLAS threads 1')
+    images, labels, _, _ = utils.load_mnist_trainval_bytes()
+    check_cost(images, labels, args.repeats)
+    if args.survey:
+        survey(images, labels)
+    print(f'Load average at end: {machine.load_average()}')
 
 
 if __name__ == '__main__':

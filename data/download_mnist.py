@@ -4,6 +4,7 @@ The project ships MNIST as data/mnist.npz, so this is only for a copy that is
 missing or damaged. From anywhere:
 
     python data/download_mnist.py                  # from the public mirrors
+    python data/download_mnist.py --mirror URL     # from another copy of MNIST's .gz files
     python data/download_mnist.py --from DIR       # from MNIST's four .gz files in DIR
 
 Each file is checked against the SHA-256 of the original MNIST file before

@@ -11,23 +11,29 @@ A config has two sections, as the course's files do:
       debug: True
 
 SCHEMA below lists every key: its section, its type, the range it must lie
-in, and its default when it may be left out. load_config checks a file or
-dict against it and returns a new dict with every key present and checked;
-every problem is a ConfigError naming the file, the key and what is accepted.
+in, its default when it may be left out, and the models it belongs to.
+load_config checks a file or dict against it and returns a new dict with
+every key present and checked; every problem is a ConfigError naming the
+file, the key and what is accepted. The YAML is read strictly: a key or a
+section given twice is an error. advice() then lists what a checked config
+asks for that is allowed but pointless, for the notebook to print.
 """
-import copy
 import difflib
 import math
 import os
 from dataclasses import dataclass
 
+import numpy as np
 import yaml
 
+import utils
 from lab import ROOT
 from models import SoftmaxRegression, TwoLayerNet
 
 MODELS = {'SoftmaxRegression': SoftmaxRegression, 'TwoLayerNet': TwoLayerNet}
 REQUIRED = object()     # the default of a key that must be given
+# The images one epoch trains on: the first 80% of MNIST's 60,000 training images.
+TRAIN_SIZE = int(utils.TRAIN_FRACTION * sum(utils.DIGIT_COUNTS['train']))
 
 
 class ConfigError(ValueError):
@@ -37,13 +43,15 @@ class ConfigError(ValueError):
 @dataclass(frozen=True)
 class Key:
     """One config key: its section, its type (int, float, bool or str), the
-    range it must lie in (low excluded when low_open), and its default."""
+    range it must lie in (low excluded when low_open), its default, and the
+    models that have such a setting (None: it is not the model's)."""
     section: str
     kind: type
     low: float = None
     low_open: bool = False
     high: float = None
     default: object = REQUIRED
+    models: tuple = None
 
 
 SCHEMA = {
@@ -58,7 +66,7 @@ SCHEMA = {
     # 1.0 keeps the rate constant, exactly as the course has it.
     'lr_decay': Key('Train', float, low=0.0, low_open=True, high=1.0, default=1.0),
     'type': Key('Model', str),
-    'hidden_size': Key('Model', int, low=1, default=128),
+    'hidden_size': Key('Model', int, low=1, default=128, models=('TwoLayerNet',)),
 }
 SECTIONS = ('Train', 'Model')
 
@@ -67,29 +75,43 @@ def keys_of(section):
     return [name for name, key in SCHEMA.items() if key.section == section]
 
 
+def _shown(value):
+    """repr(value) for a message, cut short: Python refuses to write out integers of
+    over 4300 digits, and a long text or list would drown the message."""
+    if isinstance(value, int) and not -10 ** 20 < value < 10 ** 20:
+        sign = 'negative ' if value < 0 else ''
+        return f'a {sign}{int(math.log10(abs(value))) + 1}-digit number'
+    text = repr(value)
+    return text if len(text) <= 60 else text[:50] + ' ...' + text[-6:]
+
+
 def _unknown_key_message(where, name, known):
     """'unknown key', with the closest known key as a likely typo, or the list of known keys."""
     if name in SCHEMA and name not in known:
         return f'{where}: the key {name!r} belongs in the section {SCHEMA[name].section!r}.'
-    close = difflib.get_close_matches(str(name), [str(k) for k in known], n=1)
+    close = difflib.get_close_matches(name, known, n=1) if isinstance(name, str) else []
     hint = f' Did you mean {close[0]!r}?' if close else f" Known keys: {', '.join(sorted(known))}."
-    return f'{where}: unknown key {name!r}.{hint}'
+    return f'{where}: unknown key {_shown(name)}.{hint}'
 
 
-def _coerce(where, name, value, key):
+def _coerce(label, value, key):
     """One value checked against its Key: the right type (a numeric string is
-    taken for a float, as PyYAML reads 1e-1 as text), within its range."""
-    label = f'{where}: {name}'
-    if value is None:
-        raise ConfigError(f"{label} has no value (nothing after the colon); give it one, "
-                          f"as in the files in {ROOT / 'configs'}.")
+    taken for a float, as PyYAML reads 1e-1 as text), within its range.
+
+    label: where the value comes from and its name, for messages. NumPy's
+    scalars count as the Python numbers they hold; booleans are not numbers.
+    """
+    if isinstance(value, np.generic):
+        value = value.item()                # np.int64(32) -> 32, np.float32(0.5) -> 0.5, ...
+        if isinstance(value, np.floating):  # np.longdouble's item() stays a NumPy scalar
+            value = float(value)
     if key.kind is bool:
         if not isinstance(value, bool):
-            raise ConfigError(f'{label} must be True or False, got {value!r}.')
+            raise ConfigError(f'{label} must be True or False, got {_shown(value)}.')
         return value
     if key.kind is str:
         if not isinstance(value, str):
-            raise ConfigError(f'{label} must be a name, got {value!r}.')
+            raise ConfigError(f'{label} must be a name, got {_shown(value)}.')
         return value
     if key.kind is int:
         # 10.0 is the whole number the user meant; 10.5 or '10' are not accepted.
@@ -97,44 +119,85 @@ def _coerce(where, name, value, key):
             value = int(value)
         if isinstance(value, str):
             raise ConfigError(f'{label} must be a whole number such as 64, got the text '
-                              f'{value!r}; write it without quotes or exponent.')
+                              f'{_shown(value)}; write it without quotes or exponent.')
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f'{label} must be a whole number, got {value!r}.')
+            raise ConfigError(f'{label} must be a whole number, got {_shown(value)}.')
+        if value >= 2 ** 63:    # it becomes a NumPy size or index
+            raise ConfigError(f'{label} must be a whole number below 2**63, got {_shown(value)}.')
     if key.kind is float:
         if isinstance(value, str):
             try:
                 value = float(value)
             except ValueError:
-                raise ConfigError(f'{label} must be a number, got the text {value!r}.') from None
+                raise ConfigError(f'{label} must be a number, got the text {_shown(value)}.'
+                                  ) from None
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(f'{label} must be a number, got {value!r}.')
-        value = float(value)
+            raise ConfigError(f'{label} must be a number, got {_shown(value)}.')
+        try:
+            value = float(value)
+        except OverflowError:   # an int beyond float's range, such as 10**400
+            raise ConfigError(f'{label} must be a number a float can hold (at most about '
+                              f'1.8e308), got {_shown(value)}.') from None
         if not math.isfinite(value):
             raise ConfigError(f'{label} must be finite, got {value!r}.')
     if key.low is not None and (value < key.low or (key.low_open and value == key.low)):
         bound = f'greater than {key.low}' if key.low_open else f'at least {key.low}'
-        raise ConfigError(f'{label} must be {bound}, got {value!r}.')
+        raise ConfigError(f'{label} must be {bound}, got {_shown(value)}.')
     if key.high is not None and value > key.high:
-        raise ConfigError(f'{label} must be at most {key.high}, got {value!r}.')
+        raise ConfigError(f'{label} must be at most {key.high}, got {_shown(value)}.')
     return value
+
+
+class StrictLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, except that a mapping may not repeat a key.
+
+    safe_load silently keeps the last of two equal keys, so a second `reg:`
+    would quietly replace the first, and a second `Train:` section the whole
+    first one. Here either is a ConfigError naming both lines.
+    """
+
+    def construct_document(self, node):
+        self.root = node        # the top-level mapping, whose keys are the sections
+        return super().construct_document(node)
+
+    def construct_mapping(self, node, deep=False):
+        lines = {}
+        for key_node, _ in node.value:
+            if key_node.tag == 'tag:yaml.org,2002:merge':   # `<<: *defaults` may be overridden
+                continue
+            key, line = self.construct_object(key_node, deep=True), key_node.start_mark.line + 1
+            try:
+                repeated = key in lines
+            except TypeError:   # an unhashable key: PyYAML's own error says so below
+                continue
+            if repeated:
+                what = 'section' if node is self.root else 'key'
+                raise ConfigError(f'the {what} {_shown(key)} is given twice, on lines '
+                                  f'{lines[key]} and {line}; keep one of them.')
+            lines[key] = line
+        return super().construct_mapping(node, deep)
 
 
 def _read(config):
     """(where it came from, the raw nested dict) of a YAML path or a dict."""
     if isinstance(config, dict):
-        return 'config', copy.deepcopy(config)
+        # Overrides are written into the sections: copy those, never the caller's dicts.
+        return 'config', {section: dict(keys) if isinstance(keys, dict) else keys
+                          for section, keys in config.items()}
     if not isinstance(config, (str, os.PathLike)):
         raise ConfigError(f"a config is a YAML file's path or a dict, got {type(config).__name__}.")
     source = str(config)
     try:
         with open(config, encoding='utf-8') as handle:
-            return source, yaml.safe_load(handle)
+            return source, yaml.load(handle, Loader=StrictLoader)
     except FileNotFoundError:
         raise ConfigError(f"config file {source} does not exist; the defaults live in "
                           f"{ROOT / 'configs'}.") from None
     except (OSError, UnicodeDecodeError) as err:
         raise ConfigError(f'config file {source} cannot be read ({err}).') from None
-    except yaml.YAMLError as err:
+    except ConfigError as err:
+        raise ConfigError(f'{source}: {err}') from None
+    except (yaml.YAMLError, ValueError) as err:     # ValueError: e.g. a date such as 2001-02-30
         raise ConfigError(f'{source} is not valid YAML: {err}') from None
 
 
@@ -144,7 +207,8 @@ def load_config(config, **overrides):
     overrides: flat key names (learning_rate=0.5, hidden_size=256, ...), each
     put into its section. Returns a new nested dict with every key checked,
     numeric strings turned into floats and left-out keys at their defaults
-    (hidden_size only for TwoLayerNet, the one model that has it).
+    (hidden_size only for TwoLayerNet, the one model that has it: given for
+    another model, it is an error).
     """
     source, raw = _read(config)
     if raw is None:
@@ -159,44 +223,79 @@ def load_config(config, **overrides):
         if section not in raw:
             raise ConfigError(f'{source} has no section {section!r}.')
         if not isinstance(raw[section], dict):
-            found = 'nothing' if raw[section] is None else repr(raw[section])
+            found = 'nothing' if raw[section] is None else _shown(raw[section])
             raise ConfigError(f'{source}: the section {section!r} must hold keys indented under '
                               f'it, found {found}.')
     for name, value in overrides.items():
         if name not in SCHEMA:
             raise ConfigError(_unknown_key_message('override', name, list(SCHEMA)))
+        if value is None:
+            raise ConfigError(f"override {name}=None: give {name} a value, or leave the "
+                              f"override out to keep the config's.")
         raw[SCHEMA[name].section][name] = value
 
-    checked = {section: {} for section in SECTIONS}
     for section in SECTIONS:
         for name in raw[section]:
             if name not in keys_of(section):
                 raise ConfigError(_unknown_key_message(f'{source}, section {section}', name,
                                                        keys_of(section)))
+    checked = {section: {} for section in SECTIONS}
     for name, key in SCHEMA.items():
         given = raw[key.section]
-        if name in given:
-            where = 'override' if name in overrides else source
-            checked[key.section][name] = _coerce(where, name, given[name], key)
-        elif key.default is REQUIRED:
-            raise ConfigError(f'{source}: section {key.section} lacks the key {name!r}.')
-        else:
+        label = f"{'override' if name in overrides else source}: {name}"
+        if name not in given:
+            if key.default is REQUIRED:
+                raise ConfigError(f'{source}: section {key.section} lacks the key {name!r}.')
             checked[key.section][name] = key.default
+        elif given[name] is None:
+            raise ConfigError(f"{label} has no value (nothing after the colon); give it one, "
+                              f"as in the files in {ROOT / 'configs'}.")
+        else:
+            checked[key.section][name] = _coerce(label, given[name], key)
 
     model_type = checked['Model']['type']
     if model_type not in MODELS:
         close = difflib.get_close_matches(model_type, MODELS, n=1)
         hint = f'Did you mean {close[0]!r}? ' if close else ''
-        raise ConfigError(f"{source}: unknown model type {model_type!r}. {hint}"
+        raise ConfigError(f"{source}: unknown model type {_shown(model_type)}. {hint}"
                           f"The models are {', '.join(MODELS)}.")
-    if model_type != 'TwoLayerNet' and 'hidden_size' not in raw['Model']:
-        del checked['Model']['hidden_size']
+    for name, key in SCHEMA.items():
+        if key.models is None or model_type in key.models:
+            continue
+        if name in raw[key.section]:
+            where = 'override' if name in overrides else source
+            raise ConfigError(f"{where}: {name} is a setting of {', '.join(key.models)}; "
+                              f"{model_type} has no such parameter. Leave {name} out, or set "
+                              f"the type to {key.models[0]}.")
+        del checked[key.section][name]
     return checked
+
+
+def advice(config, train_size=TRAIN_SIZE):
+    """What a checked config asks for that is allowed but pointless, as lines of text
+    for the notebook to print ([] when there is nothing to say).
+
+    train_size: the number of images an epoch trains on (the course's 48,000).
+    """
+    train, lines = config['Train'], []
+    if train['batch_size'] >= train_size:
+        lines.append(f"batch_size {train['batch_size']} is at least the whole training set "
+                     f"({train_size:,} images), so each epoch makes a single step of SGD. "
+                     f"The course's 64 makes {math.ceil(train_size / 64):,} steps per epoch.")
+    if train['momentum'] != SCHEMA['momentum'].default:
+        lines.append(f"momentum {train['momentum']:g} changes nothing: the course's SGD has no "
+                     "momentum; its configs only carry the key.")
+    return lines
 
 
 def build_model(config):
     """The model a checked config describes, freshly initialised."""
     model = config['Model']
-    if model['type'] == 'TwoLayerNet':
+    if model['type'] != 'TwoLayerNet':
+        return MODELS[model['type']]()
+    try:
         return TwoLayerNet(hidden_size=model['hidden_size'])
-    return MODELS[model['type']]()
+    except MemoryError:
+        raise ConfigError(f"hidden_size {model['hidden_size']:,} needs more memory than there "
+                          f"is: W1 alone holds {model['hidden_size'] * 784 * 8 / 1e9:,.0f} GB. "
+                          "The course's 128 needs 0.8 MB.") from None

@@ -14,11 +14,13 @@ and checks shapes, types and digit counts. Here:
 import argparse
 import gzip
 import hashlib
+import http.client
 import os
 import socket
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 import zlib
 from pathlib import Path
@@ -184,6 +186,8 @@ def fetch(url, timeout, report=print):
             if time.monotonic() - shown > 1 and total:
                 report(f'    {received / total:4.0%} of {total / 1e6:.1f} MB')
                 shown = time.monotonic()
+    if total and received != total:    # http.client's read(n) does not check it
+        raise ConnectionError(f'the connection closed after {received:,} of {total:,} bytes')
     return b''.join(chunks)
 
 
@@ -212,7 +216,9 @@ def download(mirrors=MIRRORS, timeout=10, report=print):
                 arrays[member] = parse_idx(content, member)
                 verify(member, arrays[member].shape, arrays[member])
                 break
-            except (OSError, EOFError, zlib.error, utils.MnistDataError) as err:
+            # HTTPException: e.g. a server that does not speak HTTP; ValueError: a bad URL.
+            except (OSError, EOFError, zlib.error, utils.MnistDataError,
+                    http.client.HTTPException, ValueError) as err:
                 if _timed_out(err):
                     silent.add(mirror)
                     err = f'no answer within {timeout:g} s; not asking it again'
@@ -236,6 +242,14 @@ def _writable(folder):
                                    'writable, or run this as a user who may write there.') from None
 
 
+def mirror_url(text):
+    """--mirror's value: an http(s) or file URL, ending in / as MIRRORS do."""
+    if urllib.parse.urlsplit(text).scheme not in ('http', 'https', 'file'):
+        raise argparse.ArgumentTypeError(f'{text!r} is not a URL such as '
+                                         'https://example.org/mnist/')
+    return text if text.endswith('/') else text + '/'
+
+
 def main(argv=None):
     """Rebuild data/mnist.npz from the internet (default) or from local .gz files (--from)."""
     parser = argparse.ArgumentParser(description='Download MNIST, verify it against its '
@@ -243,13 +257,18 @@ def main(argv=None):
     parser.add_argument('--from', dest='folder', type=Path,
                         help="build from MNIST's four original .gz files in this folder instead "
                              "of downloading them")
+    parser.add_argument('--mirror', action='append', type=mirror_url, metavar='URL',
+                        help="download from this URL, a folder holding MNIST's four .gz files, "
+                             'instead of the public mirrors (e.g. a copy inside a network that '
+                             'blocks them); may be given more than once, tried in order')
     parser.add_argument('--timeout', type=float, default=10,
                         help='seconds to wait for a mirror that does not answer (default 10)')
     parser.add_argument('--out', type=Path, default=BUNDLE_PATH, help=f'default {BUNDLE_PATH}')
     args = parser.parse_args(argv)
     try:
         _writable(args.out.parent)
-        arrays = read_originals(args.folder) if args.folder else download(timeout=args.timeout)
+        arrays = (read_originals(args.folder) if args.folder else
+                  download(mirrors=args.mirror or MIRRORS, timeout=args.timeout))
         path = build_bundle(arrays, args.out)
     except utils.MnistDataError as err:
         print(f'error: {err}', file=sys.stderr)

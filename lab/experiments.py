@@ -1,5 +1,6 @@
-"""What main.ipynb's cells call: the data check, the unit tests, training runs
-with a progress display, their learning curves, and hyper-parameter sweeps.
+"""What main.ipynb's cells call: the parameter check, the data check, the unit
+tests, training runs with a progress display, their learning curves, and
+hyper-parameter sweeps.
 
 A run is lab.runs.train_model (the course's cell-5 routine) plus:
   * a progress bar and one summary line per epoch (lab.progress); the
@@ -10,26 +11,100 @@ A sweep trains the same config for several values of one hyper-parameter,
 carries on past a run that diverges, and ends with one overlay figure
 (validation accuracy and loss per epoch, one line per value) and a table of
 final accuracies, both saved in the sweep's folder.
+
+With more than one worker (the WORKERS parameter; by default one per core),
+start_runs() trains all the notebook's runs in the background as soon as
+the data is checked (lab.parallel), longest first; each training cell then
+takes its own run, shows its progress live and returns it. A cell whose
+config, name, seed or overrides differ from what was started (a config edited
+since, a re-run cell) trains anew: a cell never gets a stale run.
 """
 import contextlib
 import json
 import os
 import re
+import secrets
 import subprocess
 import sys
 from pathlib import Path
 
 import utils
 from lab import ROOT, data
-from lab.config import load_config
+from lab.config import advice, load_config
 from lab.figures import in_kernel, show_png, show_saved
 from lab.grade import COURSE_TESTS
+from lab.parallel import RunPool, available_cores
 from lab.progress import Progress
 from lab.runs import RUNS_DIR, new_run_dir, train_model
 
+# The handout's sweeps: cells 10-17 and 18-27.
+LEARNING_RATES = (1.0, 0.1, 0.01, 0.05)
+REGULARIZATIONS = (0.1, 0.01, 0.001, 0.0001, 1.0)
+
+
 # ---------------------------------------------------------------------------
-# Cells 1-3: the data and the unit tests
+# Cells 1-3: the parameters, the data and the unit tests
 # ---------------------------------------------------------------------------
+
+def _flag(name, value):
+    """A parameter meant as True/False; papermill's -p passes 'false' and 'true' as text."""
+    if isinstance(value, bool):
+        return value
+    words = {'true': True, 'yes': True, '1': True, 'false': False, 'no': False, '0': False}
+    if isinstance(value, str) and value.strip().lower() in words:
+        return words[value.strip().lower()]
+    raise ValueError(f'{name} must be True or False, got {value!r}.')
+
+
+def _whole(name, value, low):
+    """A parameter meant as a whole number >= low, or None; an integral 3.0 is taken as 3."""
+    if value is None:
+        return None
+    number = value
+    if isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            number = None
+    if isinstance(number, bool) or not isinstance(number, (int, float)) \
+            or number != int(number) or number < low:
+        raise ValueError(f'{name} must be a whole number of at least {low} (or None), '
+                         f'got {value!r}.')
+    return int(number)
+
+
+def _test_modules(value):
+    """UNIT_TESTS as a list of module names: None (the course's five), one name, a
+    comma- or space-separated text of names, or a list of names; each must exist."""
+    if value is None:
+        return None
+    names = re.split(r'[\s,]+', value.strip()) if isinstance(value, str) else list(value)
+    for name in names:
+        if not isinstance(name, str) or not re.fullmatch(r'tests\.test_\w+', name) \
+                or not (ROOT / 'tests' / (name.split('.')[1] + '.py')).is_file():
+            raise ValueError(f"UNIT_TESTS: {name!r} is not one of the project's test modules "
+                             f"(e.g. 'tests.test_network'); None runs {', '.join(COURSE_TESTS)}.")
+    return names
+
+
+def check_parameters(quick, epochs, seed, unit_tests, workers, sweep_config, tuning_config):
+    """Check the notebook's parameters and every config it will train, before any training.
+
+    Returns (QUICK, EPOCHS, SEED, UNIT_TESTS, WORKERS) as the cells use them: papermill's
+    texts turned into what they mean, WORKERS None turned into the number of cores.
+    Raises ValueError naming the parameter, or lab.config.ConfigError naming the config.
+    """
+    quick = _flag('QUICK', quick)
+    epochs = _whole('EPOCHS', epochs, 1)
+    seed = _whole('SEED', seed, 0)
+    unit_tests = _test_modules(unit_tests)
+    workers = available_cores() if workers is None else _whole('WORKERS', workers, 1)
+    config_overrides = overrides(quick, epochs)
+    for config in ('configs/config_softmax.yaml', 'configs/config_twolayer.yaml', sweep_config,
+                   tuning_config):
+        load_config(_resolve(config), **config_overrides)
+    return quick, epochs, seed, unit_tests, workers
+
 
 def check_data():
     """Load MNIST, verify it against the original files' SHA-256, and return a short report.
@@ -78,8 +153,13 @@ def overrides(quick=False, epochs=None):
     """The config overrides the notebook's parameters ask for: quick mode trains
     every run for 1 epoch; `epochs` sets the number of epochs outright."""
     if epochs is not None:
-        return {'epochs': int(epochs)}
+        return {'epochs': epochs}
     return {'epochs': 1} if quick else {}
+
+
+def draw_seed():
+    """A fresh seed for a run asked for without one, so that the run can be replayed."""
+    return secrets.randbelow(2 ** 31)
 
 
 @contextlib.contextmanager
@@ -101,27 +181,58 @@ def run(config, name, runs_dir=None, seed=None, **config_overrides):
 
     config:  a YAML path (relative to the repository root or the current
              folder) or a config dict. name: the run's folder name under runs_dir.
+    seed:    None draws one, which the result records.
     config_overrides: e.g. learning_rate=1.0, epochs=1.
-    A diverging run stops, says so, and is returned with result.diverged set.
+    If start_runs() started this very run (same config as on disk now, name,
+    folder, seed and overrides), it is taken from the background workers;
+    else it is trained now. A diverging run stops, says so, and is returned
+    with result.diverged set.
     """
     config = load_config(_resolve(config), **config_overrides)
+    for line in advice(config):
+        print(f'Note: {line}')
+    runs_dir = RUNS_DIR if runs_dir is None else runs_dir
+    key = _run_key(config, name, runs_dir, seed)
+    started = _started.pop(key, None)
     progress = Progress(name, config['Train']['epochs'])
     try:
-        with _one_blas_thread():
-            result = train_model(config, seed=seed, run_name=name, runs_dir=runs_dir,
-                                 callback=progress)
+        if started is not None:
+            result = _pool.collect(key, started, progress)
+        else:
+            with _one_blas_thread():
+                result = train_model(config, seed=draw_seed() if seed is None else seed,
+                                     run_name=name, runs_dir=runs_dir, callback=progress)
     except BaseException as err:
         # Ctrl-C or an error: the bar says the run stopped rather than stay mid-way.
         progress.finish(f'stopped by {type(err).__name__}')
+        if isinstance(err, KeyboardInterrupt):
+            stop_runs()
         raise
     if result.diverged:
         progress.finish('DIVERGED')
-        print(f'{result.diverged}\nsaved in {_shown(result.run_dir)}')
+        print(result.diverged)
     else:
         progress.finish(f'test acc {result.test_acc:.4f}')
         print(f'test accuracy {result.test_acc:.4f} (best-validation model, epoch '
-              f'{result.best_epoch + 1})\nsaved in {_shown(result.run_dir)}')
+              f'{result.best_epoch + 1})')
+    problems = [problem for problem in (result.save_error, result.log_error) if problem]
+    for problem in problems:
+        print(f'Not saved: {problem}')
+    if problems:
+        print('The trained model is kept in memory, in this result.')
+    else:
+        print(f'saved in {_shown(result.run_dir)}')
     return result
+
+
+def describe(result):
+    """One line on a run: its best validation and test accuracy, or why it has none."""
+    if result.best_epoch is None:
+        why = result.diverged or result.interrupted or 'it has not trained an epoch'
+        return f'{result.run_dir.name}: no finished epoch, so no model to score ({why}).'
+    return (f'best validation accuracy {result.valid_acc_history[result.best_epoch]:.4f} '
+            f'(epoch {result.best_epoch + 1} of {len(result.valid_acc_history)}), '
+            f'test accuracy {result.test_acc:.4f}, {result.seconds:.0f} s')
 
 
 def plot(result):
@@ -135,6 +246,86 @@ def plot(result):
     if notebook:
         for suffix in ('loss', 'accuracy'):
             show_png(result.run_dir / f'{name}_{suffix}.png')
+
+
+# ---------------------------------------------------------------------------
+# The notebook's runs in the background
+# ---------------------------------------------------------------------------
+
+_pool = None
+_started = {}         # run key -> Future of a run start_runs() began, until its cell takes it
+_sweep_folders = {}   # (config, parameter, runs_dir) -> the folder start_runs() made for it
+
+
+def _run_key(config, name, runs_dir, seed):
+    """What makes two runs the same run: the checked config, name, folder and asked-for seed."""
+    return name, str(Path(runs_dir).resolve()), json.dumps(config, sort_keys=True), seed
+
+
+def _cost(config):
+    """Rough seconds of a run on one core: its epochs' matrix products and per-batch work."""
+    train, model = config['Train'], config['Model']
+    width = model.get('hidden_size', 0) + 10
+    per_epoch = 48000 * 784 * width * 6 / 40e9 + 48000 / train['batch_size'] * 60e-6
+    return train['epochs'] * per_epoch
+
+
+def start_runs(sweep_config, tuning_config, workers, seed=None, **config_overrides):
+    """Start the notebook's runs (cells 6, 8, 10-27, 28) in `workers` background processes.
+
+    Each later cell takes its own run with run() or a Sweep. With workers <= 1
+    nothing starts: each cell trains when it runs. The tuned run of cell 28
+    uses seed 0 unless SEED is given, as cell 28 does. For the queue's order,
+    see queue_order().
+    """
+    global _pool
+    stop_runs()
+    if workers <= 1:
+        return
+    plan = [('configs/config_softmax.yaml', 'softmax', RUNS_DIR, seed, {}),
+            ('configs/config_twolayer.yaml', 'twolayer', RUNS_DIR, seed, {})]
+    for parameter, values in (('learning_rate', LEARNING_RATES), ('reg', REGULARIZATIONS)):
+        folder = new_run_dir(RUNS_DIR, f'sweep_{parameter}')
+        _sweep_folders[str(_resolve(sweep_config)), parameter, str(RUNS_DIR)] = folder
+        plan += [(sweep_config, f'{parameter}_{value:g}', folder, seed, {parameter: value})
+                 for value in values]
+    plan.append((tuning_config, 'best', RUNS_DIR, 0 if seed is None else seed, {}))
+    runs = []
+    for config, name, folder, asked_seed, setting in plan:
+        checked = load_config(_resolve(config), **{**config_overrides, **setting})
+        runs.append((_cost(checked), checked, name, folder, asked_seed))
+    _pool = RunPool(workers)
+    for _, checked, name, folder, asked_seed in queue_order(runs, workers):
+        key = _run_key(checked, name, folder, asked_seed)
+        run_seed = draw_seed() if asked_seed is None else asked_seed
+        _started[key] = _pool.submit(key, checked, run_seed, name, folder)
+    print(f"Training the notebook's {len(runs)} runs in the background, {workers} at a "
+          'time; each training cell below shows its own run.')
+
+
+def queue_order(runs, workers):
+    """The runs (cost, ...) in the order to start them: the long ones, longest first, then
+    the others in the notebook's order.
+
+    A run is long when it takes more than a third of the training each worker
+    has to do: started late, it would keep one worker busy while the others
+    sit idle at the end (config_best.yaml's 40 epochs). The other runs follow
+    in the order the cells ask for them, so each cell gets its run early and
+    draws its figures while the workers train the next ones.
+    """
+    share = sum(cost for cost, *_ in runs) / workers
+    long = sorted((run for run in runs if run[0] > share / 3), key=lambda run: -run[0])
+    return long + [run for run in runs if run[0] <= share / 3]
+
+
+def stop_runs():
+    """Stop what start_runs() started and forget it: later cells train anew."""
+    global _pool
+    if _pool is not None:
+        _pool.stop()
+    _pool = None
+    _started.clear()
+    _sweep_folders.clear()
 
 
 def _resolve(config):
@@ -173,7 +364,8 @@ class Sweep:
         self.runs_dir = Path(runs_dir) if runs_dir is not None else RUNS_DIR
         self.seed = seed
         self.config_overrides = config_overrides
-        self.folder = None
+        # The folder start_runs() made for this sweep, if it did, else one made at the first run.
+        self.folder = _sweep_folders.pop((str(self.config), parameter, str(self.runs_dir)), None)
         self.figure = None
         self.results = []          # (value, RunResult), in the order run
 

@@ -9,13 +9,20 @@ finally scores on the test set. Beyond the course's routine:
     lines when the config's debug is on) and results.json, rewritten after
     every epoch, so an interrupted run keeps its finished epochs;
   * a run whose loss turns inf or nan, stays far above chance, or whose
-    weights turn non-finite stops as diverged and says why (watch_divergence);
+    weights turn non-finite stops as diverged and says why (watch_divergence),
+    unless NaN or inf in the batches just trained explain it: then a
+    ValueError names where they are (blame_the_data);
   * batches are gathered from the uint8 images and turned into floats one at
     a time (PixelBatches): the same numbers as utils.generate_batched_data on
-    the float arrays, without a float copy of the whole split.
+    the float arrays, without a float copy of the whole split;
+  * a run that cannot write its files (a full disk, its folder deleted or made
+    read-only meanwhile) goes on in memory and returns, its RunResult saying
+    what was not written and how to fix that (save_error, log_error).
 """
 import contextlib
 import copy
+import errno
+import itertools
 import json
 import math
 import os
@@ -69,10 +76,45 @@ DIVERGED_FACTOR = 10
 DIVERGED_PATIENCE = 20
 
 
-def watch_divergence(model, optimizer):
+def find_non_finite(batches, count):
+    """Where the first NaN or inf in the first count batches of data is, in words
+    ('inf at batch 3, row 5, column 7'), or None if they hold none.
+
+    It reads the batches again, as the training loop never does: it is meant
+    for a run that has already failed, where it costs one pass over the data.
+    """
+    for batch, X in enumerate(itertools.islice(batches, count)):
+        X = np.asarray(X, dtype=np.float64)
+        bad = ~np.isfinite(X)
+        if bad.any():
+            row, column = np.argwhere(bad)[0]
+            return f'{X[row, column]} at batch {batch}, row {row}, column {column}'
+    return None
+
+
+def blame_the_data(batches, count, stopped):
+    """Raise ValueError if the first count batches hold NaN or inf: then the data, not
+    the learning rate, stopped the run (stopped: how, in words). batches None: no check."""
+    found = None if batches is None else find_non_finite(batches, count)
+    if found:
+        raise ValueError(f'the data holds {found}, and {stopped}: NaN or inf in the input '
+                         'makes the loss or the weights NaN at any learning rate. Replace that '
+                         'value, or batch the data with utils.generate_batched_data, which '
+                         'refuses such values and names them.')
+
+
+def watch_divergence(model, optimizer, batches=None):
     """A batch_hook for utils.train that raises TrainingDiverged when a batch
     loss is inf or nan, or above DIVERGED_FACTOR * ln(num_classes) for
-    DIVERGED_PATIENCE batches in a row."""
+    DIVERGED_PATIENCE batches in a row (across epochs).
+
+    batches: the batched data train is given, if known; kept as the hook's
+    .batches, which a run may set anew each epoch (train_model does). A
+    non-finite loss is then first blamed on NaN or inf in the epoch's batches
+    up to the current one (blame_the_data): the two-layer net's sigmoid
+    saturates, so an inf pixel leaves its own batch's loss finite but turns
+    the weights, and the next batch's loss, NaN.
+    """
     limit = DIVERGED_FACTOR * math.log(model.num_classes)
     streak = 0
 
@@ -80,6 +122,8 @@ def watch_divergence(model, optimizer):
         nonlocal streak
         learning_rate = optimizer.learning_rate
         if not math.isfinite(loss):
+            blame_the_data(hook.batches, batch + 1,
+                           f'the loss became {loss} at epoch {epoch}, batch {batch}')
             raise TrainingDiverged(epoch, batch, loss, learning_rate=learning_rate)
         streak = streak + 1 if loss > limit else 0
         if streak == DIVERGED_PATIENCE:
@@ -88,13 +132,21 @@ def watch_divergence(model, optimizer):
                 what=(f'the loss has stayed above {limit:.1f} for {streak} batches in a row '
                       f'(now {loss:.1f}; guessing uniformly among {model.num_classes} classes '
                       f'costs {limit / DIVERGED_FACTOR:.2f})'))
+    hook.batches = batches
     return hook
 
 
-def check_weights(model, epoch, batch, learning_rate):
-    """Raise TrainingDiverged if any weight of model is inf or nan after that batch."""
+def check_weights(model, epoch, batch, learning_rate, batches=None):
+    """Raise TrainingDiverged if any weight of model is inf or nan after that batch.
+
+    batches: the epoch's batched data, if known: NaN or inf in its first batch + 1
+    batches is then blamed first, with a ValueError (blame_the_data).
+    """
     for name, weight in model.weights.items():
         if not np.isfinite(weight).all():
+            blame_the_data(batches, batch + 1,
+                           f"the epoch's steps made {name} inf or nan by epoch {epoch}, "
+                           f'batch {batch}')
             raise TrainingDiverged(epoch, batch, math.nan, learning_rate=learning_rate,
                                    what=f"the epoch's steps made {name} inf or nan")
 
@@ -143,10 +195,32 @@ class PixelBatches(Gathered):
 # The record of a run
 # ---------------------------------------------------------------------------
 
+class RunFolderError(OSError):
+    """A run's folder cannot be made or written to; the message says why and what to do."""
+
+
+def write_problem(err, folder):
+    """What the OSError err, met while writing into folder, means and how to fix it."""
+    if isinstance(err, (FileExistsError, NotADirectoryError)):
+        return f'a file is where the folder {folder} should be: move or rename that file'
+    if isinstance(err, FileNotFoundError):
+        return f'the folder {folder} is gone (deleted while in use?): create it again'
+    if isinstance(err, PermissionError) or err.errno == errno.EROFS:
+        return f'{folder} may not be written to: make it writable (chmod u+w {folder})'
+    if err.errno in (errno.ENOSPC, getattr(errno, 'EDQUOT', errno.ENOSPC)):
+        return f'the disk holding {folder} is full: free some space there'
+    return f'{folder} cannot be written to ({err.strerror or err}): fix that'
+
+
 @dataclass
 class RunResult:
     """What a training run leaves: its histories (one entry per finished
-    epoch), the best-validation model and its test score, and its folder."""
+    epoch), the best-validation model and its test score, and its folder.
+
+    save_error, log_error: None, or why results.json (at the last save) or
+    train.log (from some line on) could not be written, and the fix. The
+    result in memory is whole either way; save() writes results.json again.
+    """
     config: dict
     run_dir: Path
     train_loss_history: list = field(default_factory=list)
@@ -161,6 +235,8 @@ class RunResult:
     seed: int = None
     diverged: str = None
     interrupted: str = None
+    save_error: str = None
+    log_error: str = None
 
     @property
     def histories(self):
@@ -185,15 +261,65 @@ class RunResult:
             'valid_acc': self.valid_acc_history, 'best_epoch': self.best_epoch,
             'test_loss': self.test_loss, 'test_acc': self.test_acc,
             'seconds': round(self.seconds, 3), 'diverged': self.diverged,
-            'interrupted': self.interrupted,
+            'interrupted': self.interrupted, 'save_error': self.save_error,
+            'log_error': self.log_error,
         }
 
     def save(self):
-        """Write results.json atomically, so an interrupted run leaves a whole file."""
+        """Write results.json atomically, so an interrupted run leaves a whole file.
+
+        Returns True if it did. If it could not, save_error says why and how to
+        fix that, and nothing is lost but the file: fix the cause, call save() again.
+        """
         path = self.run_dir / 'results.json'
         partial = path.with_suffix('.json.part')
-        partial.write_text(json.dumps(self.summary(), indent=2) + '\n')
-        os.replace(partial, path)
+        self.save_error = None      # what the file will say if this write works
+        try:
+            partial.write_text(json.dumps(self.summary(), indent=2) + '\n')
+            os.replace(partial, path)
+            return True
+        except OSError as err:
+            self.save_error = (f'{path} could not be written, as {write_problem(err, self.run_dir)}'
+                               '; then call save() on the RunResult, which holds everything.')
+            with contextlib.suppress(OSError):
+                partial.unlink()
+            return False
+
+
+class RunLog:
+    """A run's train.log, line-buffered, so it holds every line written so far
+    even if the kernel dies. A write that fails (a full disk, say) ends the log,
+    not the run: result.log_error says so."""
+
+    def __init__(self, result):
+        self.path, self.result = result.run_dir / 'train.log', result
+        try:
+            self.file = open(self.path, 'w', buffering=1)
+        except OSError as err:
+            raise RunFolderError(f'cannot create {self.path}: '
+                                 f'{write_problem(err, result.run_dir)}.') from None
+
+    def write(self, text):
+        if self.file is None:
+            return
+        try:
+            self.file.write(text)
+        except OSError as err:
+            self.result.log_error = (f'{self.path} holds only the lines before the error: '
+                                     f'{write_problem(err, self.result.run_dir)}.')
+            self.close()
+
+    def close(self):
+        with contextlib.suppress(OSError):    # its last lines may not fit on a full disk
+            if self.file is not None:
+                self.file.close()
+        self.file = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
 
 
 def default_run_name(config):
@@ -210,20 +336,33 @@ def default_run_name(config):
 
 def new_run_dir(runs_dir, run_name):
     """A new, empty folder runs_dir/run_name; if that name is taken, run_name-2, -3, ...
-    so a re-run never overwrites an earlier run's files."""
-    if not run_name or run_name in ('.', '..') or Path(run_name).name != run_name:
-        raise ValueError(f'run_name must be a plain folder name without slashes, '
-                         f'got {run_name!r}.')
+    so a re-run never overwrites an earlier run's files.
+
+    run_name must be a plain name, which stays inside runs_dir: no slashes or
+    backslashes (a folder on Windows), not '.' or '..'. A folder that cannot be
+    made raises RunFolderError, saying why and what to do.
+    """
+    if not isinstance(run_name, str) or run_name in ('', '.', '..') \
+            or any(c in run_name for c in '/\\\0'):
+        raise ValueError(f'run_name must be a plain folder name, without slashes, got '
+                         f'{run_name!r}; choose the folder it goes in with runs_dir.')
+    if not isinstance(runs_dir, (str, os.PathLike)) or str(runs_dir) == '':
+        raise ValueError(f'runs_dir must be the path of a folder, got {runs_dir!r}.')
     runs_dir = Path(runs_dir)
-    runs_dir.mkdir(parents=True, exist_ok=True)
     candidate, n = runs_dir / run_name, 1
-    while True:
-        try:
-            candidate.mkdir()
-            return candidate
-        except FileExistsError:
-            n += 1
-            candidate = runs_dir / f'{run_name}-{n}'
+    try:
+        runs_dir.mkdir(parents=True, exist_ok=True)
+        while True:
+            try:
+                candidate.mkdir()
+                return candidate
+            except FileExistsError:
+                n += 1
+                candidate = runs_dir / f'{run_name}-{n}'
+    except OSError as err:
+        raise RunFolderError(f'cannot create the run folder {candidate}: '
+                             f'{write_problem(err, runs_dir)}, or pass another runs_dir.'
+                             ) from None
 
 
 @contextlib.contextmanager
@@ -249,7 +388,9 @@ def train_model(config, seed=None, run_name=None, runs_dir=None, callback=None, 
     config:    a YAML path or a config dict; overrides (learning_rate=..., epochs=...) apply on top.
     seed:      if given, seeds Python's random once, making the run reproducible bit for bit.
                (The shuffles are the only randomness: the initialisation is seeded by the model.)
-    run_name:  the run's folder name under runs_dir (default: derived from the config).
+    run_name:  the run's folder name under runs_dir (default: derived from the config);
+               a plain name, which stays inside runs_dir.
+    runs_dir:  the folder of the run folders (default: the project's runs/).
     callback:  called after each epoch with a dict of that epoch's figures.
 
     Per epoch: set the learning rate (learning_rate * lr_decay**epoch; the
@@ -258,7 +399,10 @@ def train_model(config, seed=None, run_name=None, runs_dir=None, callback=None, 
     keep a copy of the best-validation model. At the end, evaluate that model
     on the test set. If the run diverges, it stops there and the result says
     so; if it is stopped by an exception (Ctrl-C, a callback), results.json
-    and train.log record that before the exception goes on.
+    and train.log record that before the exception goes on. A run folder that
+    cannot be made raises RunFolderError before any training; files that
+    cannot be written later (a full disk, say) do not stop the run: it goes
+    on, and its result says what was not written (save_error, log_error).
     Returns a RunResult.
     """
     started = time.perf_counter()
@@ -273,22 +417,25 @@ def train_model(config, seed=None, run_name=None, runs_dir=None, callback=None, 
     batch_size, debug = settings['batch_size'], settings['debug']
     val_batches = batch_order(len(val_images), batch_size, shuffle=False)
 
-    run_dir = new_run_dir(runs_dir or RUNS_DIR, run_name or default_run_name(config))
+    run_dir = new_run_dir(RUNS_DIR if runs_dir is None else runs_dir,
+                          run_name or default_run_name(config))
     result = RunResult(config=config, run_dir=run_dir, seed=seed)
     watch = watch_divergence(model, optimizer)
     best_acc = -1.0
-    # Line-buffered, so train.log holds every line written so far even if the kernel dies.
-    with open(run_dir / 'train.log', 'w', buffering=1) as log, _record_if_stopped(result, log):
+    with RunLog(result) as log, _record_if_stopped(result, log):
         for epoch in range(settings['epochs']):
             # lr_decay**0 == 1.0 and the default 1.0**e == 1.0 exactly, so
             # without a schedule every step uses the configured rate unchanged.
             optimizer.learning_rate = settings['learning_rate'] * settings['lr_decay'] ** epoch
             order = batch_order(len(train_images), batch_size, shuffle=True)
+            train_batches = PixelBatches(train_images, order)
+            watch.batches = train_batches   # where a non-finite loss looks for NaN or inf first
             try:
                 train_loss, train_acc = utils.train(
-                    epoch, PixelBatches(train_images, order), Gathered(train_y, order), model,
-                    optimizer, debug, log, batch_hook=watch)
-                check_weights(model, epoch, len(order) - 1, optimizer.learning_rate)
+                    epoch, train_batches, Gathered(train_y, order), model, optimizer, debug,
+                    log, batch_hook=watch)
+                check_weights(model, epoch, len(order) - 1, optimizer.learning_rate,
+                              train_batches)
             except TrainingDiverged as err:
                 result.diverged = str(err)
                 print(err, file=log)

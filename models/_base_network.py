@@ -20,14 +20,31 @@ class _baseNetwork:
     """
 
     def __init__(self, input_size=28 * 28, num_classes=10):
-        self.input_size = input_size
-        self.num_classes = num_classes
+        self.input_size = self._size('input_size', input_size, 1)
+        self.num_classes = self._size('num_classes', num_classes, 2)
         self.weights = dict()
         self.gradients = dict()
 
+    @staticmethod
+    def _size(name, value, smallest):
+        """value as an int; ValueError unless it is a whole number >= smallest: a Python or
+        NumPy integer, or a float such as 128.0 (not True, which would be taken as 1)."""
+        whole = isinstance(value, (int, np.integer)) or (
+            isinstance(value, (float, np.floating)) and float(value).is_integer())
+        if not whole or isinstance(value, (bool, np.bool_)) or value < smallest:
+            raise ValueError(f'{name} must be a whole number of at least {smallest}, '
+                             f'got {value!r}.')
+        return int(value)
+
+    def _weight_shapes(self):
+        """{name: shape} of every weight the model's sizes call for (each model names its own)."""
+        return {}
+
     def _check_batch(self, X, y):
         """Return X, y as arrays; raise ValueError unless X is (N, input_size)
-        numbers with N >= 1 and y is (N,) integer labels in [0, num_classes).
+        numbers with N >= 1, y is (N,) integer labels in [0, num_classes), and
+        every weight has the shape the model's sizes give (self.weights is the
+        user's to change).
 
         Called once at the top of each model's forward, so a wrong shape or a
         bad label is reported in the caller's terms, not deep inside numpy.
@@ -36,6 +53,13 @@ class _baseNetwork:
         scanned here: utils.generate_batched_data refuses NaN and inf once per
         data set, where they enter.
         """
+        for name, shape in self._weight_shapes().items():
+            found = np.shape(self.weights[name]) if name in self.weights else None
+            if found != shape:
+                what = 'is missing' if found is None else f'has shape {found}'
+                raise ValueError(f"weights['{name}'] {what}, but this model's sizes call for "
+                                 f'{shape}: put an array of shape {shape} there, or build a '
+                                 'model of the sizes you need.')
         X = np.asarray(X)
         y = np.asarray(y)
         if X.ndim != 2 or X.shape[1] != self.input_size:

@@ -40,6 +40,9 @@ class SoftmaxRegression(_baseNetwork):
         self.weights['W1'] = 0.001 * np.random.randn(self.input_size, self.num_classes)
         self.gradients['W1'] = np.zeros((self.input_size, self.num_classes))
 
+    def _weight_shapes(self):
+        return {'W1': (self.input_size, self.num_classes)}
+
     def forward(self, X, y, mode='train'):
         """Loss and accuracy of one batch; in 'train' mode also gradients['W1'].
 

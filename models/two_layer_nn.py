@@ -33,7 +33,7 @@ class TwoLayerNet(_baseNetwork):
 
     def __init__(self, input_size=28 * 28, num_classes=10, hidden_size=128):
         super().__init__(input_size, num_classes)
-        self.hidden_size = hidden_size
+        self.hidden_size = self._size('hidden_size', hidden_size, 1)
         self._weight_init()
 
     def _weight_init(self):
@@ -49,6 +49,10 @@ class TwoLayerNet(_baseNetwork):
         self.gradients['b1'] = np.zeros(self.hidden_size)
         self.gradients['W2'] = np.zeros((self.hidden_size, self.num_classes))
         self.gradients['b2'] = np.zeros(self.num_classes)
+
+    def _weight_shapes(self):
+        D, H, C = self.input_size, self.hidden_size, self.num_classes
+        return {'W1': (D, H), 'b1': (H,), 'W2': (H, C), 'b2': (C,)}
 
     def forward(self, X, y, mode='train'):
         """Loss and accuracy of one batch; in 'train' mode also all four gradients.

@@ -2,9 +2,11 @@
 
 Covers: bad data refused once, at the door, with a ValueError naming what is wrong
 (ragged rows, NaN or inf with its row and column, labels of the wrong length or not
-whole, a bad batch_size); whole-number float labels accepted as integers; numpy
-integer seeds; and hypothesis properties over generated data sizes, contents, batch
-sizes and seeds: every input either works (batches cover every row once in order or
+whole, a bad batch_size, booleans); whole-number float labels accepted as integers;
+batch sizes of any numeric type (32, np.int64(32), 32.0) taken alike; numpy integer
+seeds; and hypothesis properties over generated data sizes, contents, batch sizes
+(Python and NumPy integers, floats, booleans) and seeds: every input either works
+(batches cover every row once in order or
 in the seed's random.shuffle order, all full but the last, labels paired, the
 caller's data unmodified) or raises ValueError -- never a numpy or Python error
 from deep inside.
@@ -18,6 +20,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import utils
+from tests import no_numeric_warnings
 
 PROPERTY = settings(max_examples=80, deadline=None, database=None)
 
@@ -44,6 +47,11 @@ class TestBatchingRefusesBadData(unittest.TestCase):
         X, y = batch(10)
         X[2, 0] = np.nan
         self.assertRejected(X.tolist(), y.tolist(), 'row 2', 'column 0')
+
+    def test_every_non_finite_value_is_counted_and_the_first_named(self):
+        X, y = batch(10)
+        X[7, 1], X[2, 783], X[2, 5] = np.nan, -np.inf, np.inf
+        self.assertRejected(X, y, '3 NaN or infinite', 'row 2, column 5')
 
     def test_ragged_rows_name_the_first_odd_row(self):
         X, y = batch(5)
@@ -72,7 +80,37 @@ class TestBatchingRefusesBadData(unittest.TestCase):
                 self.assertRejected(X, y, 'batch_size', repr(size), batch_size=size)
 
 
+class TestBatchSizeIsANumber(unittest.TestCase):
+    """Numbers are numbers: Python's and NumPy's, whole floats where a count is meant."""
+
+    def test_whole_floats_and_numpy_numbers_cut_the_batches_of_that_integer(self):
+        X, y = batch(10)
+        expected = utils.generate_batched_data(X, y, 4)
+        for size in (4.0, np.float32(4.0), np.float64(4.0), np.int64(4), np.uint8(4)):
+            with self.subTest(batch_size=repr(size)):
+                got = utils.generate_batched_data(X, y, size)
+                self.assertEqual([len(b) for b in got[0]], [4, 4, 2])
+                for a, b in zip(expected[0] + expected[1], got[0] + got[1]):
+                    np.testing.assert_array_equal(a, b)
+
+    def test_booleans_are_not_batch_sizes(self):
+        X, y = batch(10)
+        for size in (True, np.bool_(True)):
+            with self.subTest(batch_size=repr(size)):
+                with self.assertRaises(ValueError) as caught:
+                    utils.generate_batched_data(X, y, size)
+                self.assertIn('batch_size', str(caught.exception))
+
+
 class TestBatchingAcceptsEquivalentInput(unittest.TestCase):
+    def test_huge_finite_values_are_data_silently(self):
+        # Their row's sum overflows to inf, which only sends the check looking closer.
+        X, y = batch(10)
+        X[3, :2] = 1e308
+        with no_numeric_warnings():
+            batched_data, _ = utils.generate_batched_data(X, y, 4)
+        np.testing.assert_array_equal(np.concatenate(batched_data), X)
+
     def test_whole_float_labels_become_integers(self):
         X, y = batch(10)
         _, labels = utils.generate_batched_data(X, y.astype(float), 4)
@@ -132,8 +170,20 @@ def datasets(draw):
     return (np.array(rows), np.array(labels)) if as_arrays else (rows, labels)
 
 
-batch_sizes = st.one_of(st.integers(-2, 15), st.integers(1, 15).map(np.int64),
-                        st.sampled_from([10 ** 30, 2.0, 2.5, float('nan'), True, None, '4']))
+batch_sizes = st.one_of(
+    st.integers(-2, 15), st.integers(-2, 15).map(np.int64), st.integers(1, 15).map(np.uint16),
+    st.integers(-2, 15).map(float), st.integers(1, 15).map(np.float32), st.floats(-3, 16),
+    st.booleans(), st.booleans().map(np.bool_),
+    st.sampled_from([10 ** 30, 1e30, float('nan'), float('inf'), None, '4', [4], 4j]))
+
+
+def whole_number(size):
+    """The int a batch size stands for, or None if it is not a whole number (or a boolean)."""
+    if isinstance(size, (bool, np.bool_)) or not isinstance(size, (int, float, np.number)):
+        return None
+    if isinstance(size, (complex, np.complexfloating)) or not float(size).is_integer():
+        return None
+    return int(size)
 seeds = st.one_of(st.integers(-2 ** 70, 2 ** 70), st.integers(0, 2 ** 31).map(np.int64),
                   st.floats(allow_nan=False), st.text(max_size=3),
                   st.lists(st.integers(), max_size=2))
@@ -191,10 +241,10 @@ class TestBatchingProperties(unittest.TestCase):
             self, n, batch_size):
         X, y = batch(n)
         result = self.generate(X, y, batch_size, False, None)
-        whole = isinstance(batch_size, (int, np.integer)) and not isinstance(batch_size, bool)
-        self.assertEqual(result is not None, whole and batch_size >= 1)
+        size = whole_number(batch_size)
+        self.assertEqual(result is not None, size is not None and size >= 1)
         if result is not None:
-            self.assertBatchesFollow(result, X, y, batch_size, list(range(n)))
+            self.assertBatchesFollow(result, X, y, size, list(range(n)))
 
     @PROPERTY
     @given(st.integers(1, 12), st.integers(1, 5), seeds)

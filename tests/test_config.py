@@ -2,16 +2,23 @@
 
 The shipped configs hold the course's fixed values (and configs/config_best.yaml
 changes only what a config may change); overrides land in their sections;
-what the user clearly meant (a numeric string for a float, 10.0 epochs) is
-accepted; every unusable config ends in a ConfigError naming the file, the
-key and the problem; the optional lr_decay is off unless asked for.
+what the user clearly meant (a numeric string for a float, 10.0 epochs, NumPy's
+numbers) is accepted; every unusable config ends in a ConfigError naming the
+file, the key and the problem: a key or section given twice (with both lines),
+a setting the model does not have; the optional lr_decay is off unless asked
+for; advice() names what is allowed but pointless. Hypothesis generates dicts,
+overrides and YAML texts: each either loads or raises ConfigError, nothing else.
 """
 import copy
+import json
 import unittest
 
+import numpy as np
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from lab.config import ConfigError, build_model, load_config
+from lab.config import SCHEMA, TRAIN_SIZE, ConfigError, advice, build_model, load_config
 from models import SoftmaxRegression, TwoLayerNet
 from tests import ROOT, TempDirTestCase
 
@@ -116,6 +123,11 @@ class TestConfigBest(unittest.TestCase):
 
 
 class TestBuildModel(unittest.TestCase):
+    def test_a_hidden_layer_too_large_for_memory_is_a_config_error(self):
+        with self.assertRaises(ConfigError) as caught:
+            build_model(load_config(TWOLAYER, hidden_size=2 ** 40))
+        self.assertIn(f'hidden_size {2 ** 40:,}', str(caught.exception))
+
     def test_builds_the_configured_model_with_its_hidden_size(self):
         model = build_model(load_config(TWOLAYER, hidden_size=32))
         self.assertIsInstance(model, TwoLayerNet)
@@ -311,6 +323,121 @@ class TestValues(unittest.TestCase):
                                     'True or False')
 
 
+class TestStrictYaml(TempDirTestCase):
+    """PyYAML's safe_load keeps the last of two equal keys without a word."""
+
+    def test_a_key_given_twice_is_an_error_naming_both_lines(self):
+        path = write(self.tmp, 'Train:\n  batch_size: 64\n  learning_rate: 0.1\n  reg: 0.001\n'
+                               '  epochs: 2\n  reg: 0.1\nModel:\n  type: TwoLayerNet\n')
+        assert_config_error(self, path, path, "key 'reg'", 'twice', 'lines 4 and 6')
+
+    def test_a_section_given_twice_is_an_error_naming_both_lines(self):
+        # Not "lacks learning_rate", which the second, shorter section would give.
+        path = write(self.tmp, 'Train:\n  batch_size: 64\n  learning_rate: 0.1\n  reg: 0.001\n'
+                               '  epochs: 2\nModel:\n  type: TwoLayerNet\nTrain:\n  epochs: 3\n')
+        message = assert_config_error(self, path, path, "section 'Train'", 'lines 1 and 8')
+        self.assertNotIn('lacks', message)
+
+    def test_a_key_repeated_on_one_line_is_refused(self):
+        path = write(self.tmp, 'Train: {batch_size: 64, learning_rate: 0.1, reg: 0.001, '
+                               'epochs: 2, epochs: 3}\nModel: {type: TwoLayerNet}\n')
+        assert_config_error(self, path, "key 'epochs'", 'lines 1 and 1')
+
+    def test_keys_equal_as_yaml_values_are_a_repeat(self):
+        path = write(self.tmp, 'Train:\n  batch_size: 64\n  learning_rate: 0.1\n  reg: 0.001\n'
+                               '  epochs: 2\n  1: a\n  1.0: b\nModel:\n  type: TwoLayerNet\n')
+        assert_config_error(self, path, 'key 1', 'lines 6 and 7')
+
+    def test_the_shipped_configs_repeat_nothing(self):
+        for path in sorted(CONFIGS.glob('*.yaml')):
+            with self.subTest(path=path.name):
+                load_config(path)
+
+
+class TestModelSpecificKeys(TempDirTestCase):
+    def test_hidden_size_for_softmax_is_an_error_naming_the_key_and_the_model(self):
+        path = write(self.tmp, SOFTMAX.read_text() + '  hidden_size: 128\n')
+        assert_config_error(self, path, path, 'hidden_size', 'SoftmaxRegression', 'TwoLayerNet')
+
+    def test_hidden_size_as_an_override_for_softmax_is_blamed_on_the_override(self):
+        message = assert_config_error(self, SOFTMAX, 'override', 'hidden_size',
+                                      'SoftmaxRegression', hidden_size=64)
+        self.assertNotIn(str(SOFTMAX), message)
+
+    def test_softmax_configs_hold_no_hidden_size(self):
+        self.assertEqual(load_config(SOFTMAX)['Model'], {'type': 'SoftmaxRegression'})
+
+    def test_momentum_stays_accepted_for_every_model(self):
+        for path in (SOFTMAX, TWOLAYER):
+            with self.subTest(config=path.name):
+                self.assertEqual(load_config(path, momentum=0.5)['Train']['momentum'], 0.5)
+
+
+class TestNumbers(unittest.TestCase):
+    """Python's and NumPy's numbers alike; booleans are not numbers."""
+
+    def test_numpy_scalars_are_taken_as_the_python_numbers_they_hold(self):
+        config = load_config(TWOLAYER, batch_size=np.int64(32), learning_rate=np.float32(0.5),
+                             reg=np.float64(0.01), epochs=np.float32(3.0),
+                             hidden_size=np.uint16(64), debug=np.bool_(False))
+        expected = {('Train', 'batch_size'): 32, ('Train', 'learning_rate'): 0.5,
+                    ('Train', 'reg'): 0.01, ('Train', 'epochs'): 3,
+                    ('Model', 'hidden_size'): 64, ('Train', 'debug'): False}
+        for (section, key), value in expected.items():
+            with self.subTest(key=key):
+                self.assertEqual(config[section][key], value)
+                self.assertIs(type(config[section][key]), type(value))
+        json.dumps(config)     # what results.json will hold
+
+    def test_numpy_scalars_in_a_dict_config_too(self):
+        config = load_config(with_value('Train', 'batch_size', np.int32(16)))
+        self.assertIs(type(config['Train']['batch_size']), int)
+
+    def test_numpy_booleans_are_not_numbers(self):
+        for key in ('batch_size', 'learning_rate'):
+            with self.subTest(key=key):
+                assert_config_error(self, TWOLAYER, key, 'True', **{key: np.bool_(True)})
+
+    def test_an_integer_too_large_for_a_float_is_a_config_error(self):
+        assert_config_error(self, TWOLAYER, 'learning_rate', 'float can hold',
+                            '401-digit number', learning_rate=10 ** 400)
+
+    def test_integers_python_will_not_write_out_are_described(self):
+        # repr() of an integer over 4300 digits raises ValueError on Python 3.11+.
+        assert_config_error(self, TWOLAYER, 'batch_size', 'at least 1',
+                            'negative 5001-digit number', batch_size=-10 ** 5000)
+
+    def test_whole_numbers_numpy_cannot_hold_are_refused(self):
+        # Sizes and epochs become NumPy shapes and indices; and results.json must hold them.
+        assert_config_error(self, TWOLAYER, 'epochs', 'below 2**63', epochs=2 ** 63)
+
+    def test_an_override_of_none_says_so_in_override_terms(self):
+        message = assert_config_error(self, TWOLAYER, 'override epochs=None', epochs=None)
+        self.assertNotIn('colon', message)
+
+
+class TestAdvice(unittest.TestCase):
+    def test_the_training_set_holds_48000_images(self):
+        self.assertEqual(TRAIN_SIZE, 48000)
+
+    def test_the_shipped_configs_get_none(self):
+        for path in sorted(CONFIGS.glob('*.yaml')):
+            with self.subTest(path=path.name):
+                self.assertEqual(advice(load_config(path)), [])
+
+    def test_a_batch_as_large_as_the_training_set_makes_one_step_per_epoch(self):
+        for size in (48000, 60000):
+            with self.subTest(batch_size=size):
+                (line,) = advice(load_config(TWOLAYER, batch_size=size))
+                for fragment in (f'batch_size {size}', '48,000', 'single step'):
+                    self.assertIn(fragment, line)
+        self.assertEqual(advice(load_config(TWOLAYER, batch_size=47999)), [])
+
+    def test_momentum_other_than_the_courses_changes_nothing(self):
+        (line,) = advice(load_config(SOFTMAX, momentum=0.5))
+        self.assertIn('momentum 0.5 changes nothing', line)
+
+
 class TestLrDecay(unittest.TestCase):
     """Ours, not the course's: epoch e trains with learning_rate * lr_decay**e."""
 
@@ -326,6 +453,85 @@ class TestLrDecay(unittest.TestCase):
         for bad in (0.0, -0.5, 1.5, 'fast', True):
             with self.subTest(lr_decay=bad):
                 assert_config_error(self, TWOLAYER, 'lr_decay', lr_decay=bad)
+
+
+# ---------------------------------------------------------------------------
+# Properties: any input either loads or raises ConfigError
+# ---------------------------------------------------------------------------
+
+PROPERTY = settings(max_examples=150, deadline=None, database=None)
+numpy_scalars = st.one_of(st.integers(-2 ** 63, 2 ** 63 - 1).map(np.int64),
+                          st.floats(width=32).map(np.float32), st.floats().map(np.float64),
+                          st.booleans().map(np.bool_), st.integers(0, 255).map(np.uint8))
+# Integers up to 4000 digits: hypothesis cannot write out larger ones when it reports a
+# failure (TestNumbers checks those).
+values = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.integers(10 ** 300, 10 ** 4000), st.floats(),
+    st.text(max_size=8), numpy_scalars,
+    st.sampled_from(['1e-1', '64', 'nan', '-inf', '1e999', 'TwoLayerNet', 'SoftmaxRegression']),
+    st.lists(st.integers(), max_size=2), st.dictionaries(st.text(max_size=3), st.integers(),
+                                                         max_size=2))
+key_names = st.one_of(st.sampled_from(list(SCHEMA)), st.text(max_size=6), st.integers())
+sections = st.dictionaries(key_names, values, max_size=4)
+
+
+@st.composite
+def dict_configs(draw):
+    """GOOD with a few values replaced, keys added or removed, or a wholly random dict."""
+    if draw(st.booleans()):
+        return draw(st.dictionaries(st.one_of(st.sampled_from(['Train', 'Model']), key_names),
+                                    st.one_of(values, sections), max_size=3))
+    config = copy.deepcopy(GOOD)
+    for name, value in draw(st.dictionaries(st.sampled_from(list(SCHEMA)), values,
+                                            max_size=3)).items():
+        config[draw(st.sampled_from(['Train', 'Model']))][name] = value
+    for name in draw(st.lists(st.sampled_from(list(SCHEMA)), max_size=2)):
+        config[SCHEMA[name].section].pop(name, None)
+    return config
+
+
+overrides = st.dictionaries(st.sampled_from(list(SCHEMA) + ['colour']), values, max_size=3)
+# YAML lines from pieces of configs, good and bad (dates that do not exist, tags,
+# anchors, flow collections, 5000-digit integers), one or the other section first.
+yaml_keys = st.sampled_from(['Train', 'Model', 'train', '<<', '? a', '- x', '1'] + list(SCHEMA))
+yaml_values = st.sampled_from(
+    ['', '64', '0.1', '1e-1', '1.0e-1', 'True', 'no', '~', '[1, 2]', '{a: 1}', '2001-02-30',
+     '2001-02-03', '1' * 5000, "'64'", '&a 1', '*a', '!!binary aGk=', '!!python/object:os.system',
+     'TwoLayerNet', 'SoftmaxRegression', '.inf', '0x40', '1_000', '"unclosed', '- 1', '|'])
+yaml_lines = st.tuples(st.sampled_from(['', '  ', '    ']), yaml_keys,
+                       st.sampled_from([': ', ':', ' ']), yaml_values).map(''.join)
+
+
+class TestConfigProperties(TempDirTestCase):
+    def assertLoadsOrConfigError(self, config, **overrides):
+        """load_config either returns a config of plain Python values or raises ConfigError."""
+        try:
+            loaded = load_config(config, **overrides)
+        except ConfigError:
+            return
+        except Exception as err:   # the failure this test exists to find
+            self.fail(f'{type(err).__name__} instead of ConfigError: {err}')
+        for section in loaded.values():
+            for value in section.values():
+                self.assertIn(type(value), (int, float, bool, str))
+        json.dumps(loaded)
+
+    @PROPERTY
+    @given(dict_configs(), overrides)
+    def test_any_dict_and_overrides_either_load_or_raise_config_error(self, config, extra):
+        self.assertLoadsOrConfigError(config, **extra)
+
+    @PROPERTY
+    @given(overrides)
+    def test_any_overrides_of_a_shipped_config_either_load_or_raise_config_error(self, extra):
+        self.assertLoadsOrConfigError(TWOLAYER, **extra)
+
+    @PROPERTY
+    @given(st.lists(yaml_lines, max_size=10), st.booleans())
+    def test_any_yaml_text_either_loads_or_raises_config_error(self, lines, train_first):
+        sections = [TWOLAYER.read_text().split('Model:')[0], 'Model:\n  type: TwoLayerNet\n']
+        text = ''.join(sections[::1 if train_first else -1]) + '\n'.join(lines)
+        self.assertLoadsOrConfigError(write(self.tmp, text))
 
 
 if __name__ == '__main__':

@@ -6,7 +6,10 @@
   * a damaged bundle or CSV ends in utils.MnistDataError naming the file (and for a CSV
     the row, column and value), never in another exception: named cases and seeded fuzz;
   * lab/data.py: verify(), idx_header(), splits() and its cache, build_bundle(),
-    read_originals(), download() from a local HTTP server, data/download_mnist.py;
+    read_originals(), download() from a local HTTP server (mirrors that fail in any
+    way are passed over), data/download_mnist.py and its --mirror;
+  * each command a data error recommends, run from the state that produced it (in a
+    git clone, or a copy of the project), after which the data loads and verifies;
   * the shipped data/mnist.npz itself.
 
 Facts of MNIST (SHA-256 of the original files, digit counts) come from
@@ -25,6 +28,9 @@ import io
 import itertools
 import os
 import random
+import re
+import shlex
+import shutil
 import socket
 import subprocess
 import sys
@@ -787,9 +793,38 @@ class TestDownloadScript(TempDirTestCase):
         self.assertFalse(out.exists())
 
 
+    def test_a_mirror_that_is_not_a_url_is_refused_before_anything_is_fetched(self):
+        done = self.run_script('--mirror', 'mirror.example.org/mnist', '--out',
+                               str(self.tmp / 'mnist.npz'))
+        self.assertEqual(done.returncode, 2)    # argparse's usage error
+        self.assertNotIn('Traceback', done.stderr)
+        self.assertIn("'mirror.example.org/mnist' is not a URL", done.stderr)
+
+
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass
+
+
+class CutShortHandler(QuietHandler):
+    """Promises each file's full length, sends half of it, and closes the connection."""
+
+    def copyfile(self, source, outputfile):
+        content = source.read()
+        outputfile.write(content[:len(content) // 2])
+        self.close_connection = True
+
+
+def serve(test, folder, handler=QuietHandler):
+    """The URL of an HTTP server on 127.0.0.1 serving folder, stopped after the test."""
+    server = http.server.ThreadingHTTPServer(
+        ('127.0.0.1', 0), functools.partial(handler, directory=str(folder)))
+    thread = threading.Thread(target=server.serve_forever, kwargs={'poll_interval': 0.05},
+                              daemon=True)
+    thread.start()
+    test.addCleanup(server.server_close)
+    test.addCleanup(server.shutdown)
+    return f'http://127.0.0.1:{server.server_address[1]}/'
 
 
 @NEEDS_ORIGINALS
@@ -801,19 +836,8 @@ class TestDownload(TempDirTestCase):
         patcher = mock.patch.dict(os.environ, {'no_proxy': '*', 'NO_PROXY': '*'})
         patcher.start()
         self.addCleanup(patcher.stop)
-        self.good = self.serve(ORIGINALS_DIR)
+        self.good = serve(self, ORIGINALS_DIR)
         self.log = []
-
-    def serve(self, folder):
-        """The URL of an HTTP server on 127.0.0.1 serving folder, stopped after the test."""
-        server = http.server.ThreadingHTTPServer(
-            ('127.0.0.1', 0), functools.partial(QuietHandler, directory=str(folder)))
-        thread = threading.Thread(target=server.serve_forever, kwargs={'poll_interval': 0.05},
-                                  daemon=True)
-        thread.start()
-        self.addCleanup(server.server_close)
-        self.addCleanup(server.shutdown)
-        return f'http://127.0.0.1:{server.server_address[1]}/'
 
     def report(self, line):
         self.log.append((time.monotonic(), line))
@@ -840,13 +864,41 @@ class TestDownload(TempDirTestCase):
             (ORIGINALS_DIR / 't10k-labels-idx1-ubyte.gz').read_bytes()))
         labels[8] = (labels[8] + 1) % 10  # a valid gzip file, one label changed
         (folder / 't10k-labels-idx1-ubyte.gz').write_bytes(gzip.compress(bytes(labels)))
-        damaged = self.serve(folder)
+        damaged = serve(self, folder)
         self.assertOriginals(self.download(damaged, self.good))
         lines = [line for _, line in self.log]
         for name in ('train-labels-idx1-ubyte', 't10k-images-idx3-ubyte',
                      't10k-labels-idx1-ubyte'):
             self.assertTrue(any(damaged + name + '.gz' in line for line in lines), name)
         self.assertFalse(any(damaged + 'train-images' in line for line in lines))
+
+    def test_a_mirror_closing_the_connection_mid_file_falls_back_to_the_next(self):
+        cut_short = serve(self, ORIGINALS_DIR, CutShortHandler)
+        self.assertOriginals(self.download(cut_short, self.good))
+        lines = [line for _, line in self.log if line.strip().startswith(cut_short)]
+        self.assertEqual(len(lines), 4, lines)
+        for line in lines:
+            self.assertIn('the connection closed after', line)
+
+    def test_a_mirror_that_does_not_speak_http_falls_back_to_the_next(self):
+        listener = socket.socket()
+        self.addCleanup(listener.close)
+        listener.bind(('127.0.0.1', 0))
+        listener.listen(8)
+
+        def answer_garbage():
+            while True:
+                try:
+                    connection, _ = listener.accept()
+                except OSError:     # closed at the end of the test
+                    return
+                with connection:
+                    connection.sendall(b'SSH-2.0-OpenSSH_9.6\r\n')
+
+        threading.Thread(target=answer_garbage, daemon=True).start()
+        not_http = f'http://127.0.0.1:{listener.getsockname()[1]}/'
+        self.assertOriginals(self.download(not_http, self.good))
+        self.assertTrue(any(line.strip().startswith(not_http) for _, line in self.log))
 
     def test_a_mirror_that_never_answers_times_out_once_and_is_skipped_after(self):
         listener = socket.socket()  # accepts connections (the kernel does), never answers
@@ -863,10 +915,108 @@ class TestDownload(TempDirTestCase):
         self.assertIn('not asking it again', self.log[1][1])
 
     def test_when_no_mirror_has_a_verified_copy_the_error_names_the_file_and_mirrors(self):
-        empty = self.serve(self.tmp)
+        empty = serve(self, self.tmp)
         message = data_error(self, lambda: self.download(empty))
         self.assertIn('train-images-idx3-ubyte.gz', message)
         self.assertIn(empty, message)
+
+
+# ---------------------------------------------------------------------------
+# The commands the errors recommend
+# ---------------------------------------------------------------------------
+
+# Loads and verifies the data of the project in argv[1] with that project's own code, run
+# from its folder as a user would; prints the MnistDataError's message and exits 3 if any.
+LOAD_DATA = """
+import sys
+sys.path.insert(0, sys.argv[1])
+import utils
+from lab import data
+try:
+    data.splits()
+except utils.MnistDataError as err:
+    print(err)
+    sys.exit(3)
+"""
+
+
+def damage(project, how):
+    """Damage project's data/mnist.npz: 'truncated' (utils refuses it) or 'one pixel changed'
+    (utils accepts it; the SHA-256 check refuses it)."""
+    path = project / 'data' / 'mnist.npz'
+    if how == 'truncated':
+        path.write_bytes(SHIPPED.read_bytes()[:100000])
+    else:
+        images = shipped()['test_images'].copy()
+        images[0, 14, 14] ^= 1
+        save_bundle(path, **dict(shipped(), test_images=images))
+
+
+def git(*args, cwd=ROOT):
+    return subprocess.run(['git', *args], cwd=str(cwd), stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, universal_newlines=True, timeout=120)
+
+
+class TestRecommendedCommands(TempDirTestCase):
+    """Each command that a data error recommends (the `quoted` parts of utils.GET_DATA_HINT
+    and of lab.data.verify's message) succeeds from the state that produced the message:
+    afterwards the data loads and verifies. Run in a git clone or a copy of the project,
+    never in the project itself."""
+
+    STATES = ('truncated', 'one pixel changed')
+
+    def load(self, project):
+        """The message of the data error loading project's data gives, or None if it loads."""
+        done = subprocess.run([sys.executable, '-c', LOAD_DATA, str(project)], cwd=str(project),
+                              env=dict(os.environ, OPENBLAS_NUM_THREADS='1'),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              universal_newlines=True, timeout=120)
+        self.assertIn(done.returncode, (0, 3), done.stderr)
+        return done.stdout.strip() if done.returncode == 3 else None
+
+    def recommended(self, message, start):
+        """The one command of message that starts with start, split into arguments."""
+        commands = [c for c in re.findall(r'`([^`]+)`', message) if c.startswith(start)]
+        self.assertEqual(len(commands), 1, message)
+        return shlex.split(commands[0])
+
+    def run_command(self, argv, cwd):
+        done = subprocess.run(argv, cwd=str(cwd), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              env=dict(os.environ, no_proxy='*', NO_PROXY='*'),
+                              universal_newlines=True, timeout=300)
+        self.assertEqual(done.returncode, 0, f'{argv}:\n{done.stdout}\n{done.stderr}')
+
+    def test_git_checkout_restores_the_data_in_a_clone(self):
+        if shutil.which('git') is None:
+            self.skipTest('git is not installed')
+        if git('ls-files', '--error-unmatch', 'data/mnist.npz').returncode != 0:
+            self.skipTest(f'{ROOT} is not a git repository tracking data/mnist.npz')
+        for state in self.STATES:
+            with self.subTest(state):
+                clone = self.tmp / state.replace(' ', '-')
+                done = git('clone', '--quiet', str(ROOT), str(clone))
+                self.assertEqual(done.returncode, 0, done.stderr)
+                damage(clone, state)
+                message = self.load(clone)
+                self.assertIsNotNone(message, 'the damage went unnoticed')
+                self.run_command(self.recommended(message, 'git '), cwd=clone)
+                self.assertIsNone(self.load(clone))
+
+    @NEEDS_ORIGINALS
+    def test_the_download_script_rebuilds_the_data_from_a_mirror(self):
+        mirror = serve(self, ORIGINALS_DIR)
+        for state in self.STATES:
+            with self.subTest(state):
+                project = self.tmp / state.replace(' ', '-')
+                shutil.copytree(ROOT, project, ignore=shutil.ignore_patterns(
+                    '.git', 'runs', '__pycache__', '.hypothesis', '*.npz', '*.zip', '*.pdf'))
+                damage(project, state)
+                message = self.load(project)
+                self.assertIsNotNone(message, 'the damage went unnoticed')
+                command = self.recommended(message, 'python ')
+                # This interpreter for `python`; the local mirror, as there is no internet here.
+                self.run_command([sys.executable, *command[1:], '--mirror', mirror], cwd=project)
+                self.assertIsNone(self.load(project))
 
 
 # ---------------------------------------------------------------------------

@@ -1,16 +1,25 @@
-"""lab/experiments.py: what main.ipynb's cells call. The data and unit-test cells, the
-quick and epochs options, a run interrupted mid-way, and sweeps: the sweep is run on the
-real data with a learning rate so large that the loss becomes nan, to pin down that a
-diverging run is recorded and the sweep goes on."""
+"""lab/experiments.py: what main.ipynb's cells call. The parameter, data and unit-test
+cells, the quick and epochs options, a run interrupted mid-way, the runs trained in the
+background (bit for bit the sequential ones; stopped cleanly by Ctrl-C), and sweeps: a
+sweep is run on the real data with a learning rate so large that the loss becomes nan,
+to pin down that a diverging run is recorded and the sweep goes on."""
+import _thread
 import contextlib
 import io
+import json
 import tempfile
+import threading
 import unittest
 from pathlib import Path
 from unittest import mock
 
 from lab import experiments, progress
+from lab.config import ConfigError
+from tests import ROOT, TempDirTestCase
 from tests.test_progress import epoch_stats
+
+SWEEP = 'configs/config_twolayer.yaml'
+TUNING = 'configs/config_exp.yaml'
 
 
 class TestRun(unittest.TestCase):
@@ -28,6 +37,37 @@ class TestRun(unittest.TestCase):
         final = stream.getvalue().rstrip('\n').split('\r')[-1]
         self.assertIn('1/10 epochs', final)
         self.assertIn('stopped by KeyboardInterrupt', final)
+
+    def quietly(self, *args, **kwargs):
+        """experiments.run, its bar in a text stream; returns (result, what it printed)."""
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed), mock.patch.object(
+                experiments, 'Progress', lambda name, epochs: progress.Progress(name, epochs,
+                                                                                io.StringIO())):
+            result = experiments.run(*args, **kwargs)
+        return result, printed.getvalue()
+
+    def test_a_pointless_setting_gets_a_note_before_training(self):
+        with tempfile.TemporaryDirectory() as runs:
+            _, printed = self.quietly('configs/config_softmax.yaml', 'one_step', runs_dir=runs,
+                                      batch_size=48000, epochs=1)
+        self.assertIn('Note: batch_size 48000', printed)
+
+    def test_a_run_that_could_not_save_says_so_and_keeps_its_model(self):
+        def unsaved(config, **kwargs):
+            result = real_train_model(config, **kwargs)
+            result.save_error = 'runs/x/results.json could not be written, as the disk is full'
+            return result
+
+        real_train_model = experiments.train_model
+        with tempfile.TemporaryDirectory() as runs, \
+                mock.patch.object(experiments, 'train_model', unsaved):
+            result, printed = self.quietly('configs/config_softmax.yaml', 'unsaved',
+                                           runs_dir=runs, epochs=1)
+        self.assertIn('Not saved: runs/x/results.json could not be written', printed)
+        self.assertIn('kept in memory', printed)
+        self.assertNotIn('saved in', printed)
+        self.assertIsNotNone(result.best_model)
 
 
 class TestOptions(unittest.TestCase):
@@ -100,6 +140,173 @@ class TestSweep(unittest.TestCase):
         self.assertNotIn('Epoch 0, batch', self.printed)
         log = (self.sweep.folder / 'learning_rate_0.5' / 'train.log').read_text()
         self.assertIn('Epoch 0, batch 0:', log)
+
+
+if __name__ == '__main__':
+    unittest.main()
+
+
+class TestParameters(unittest.TestCase):
+    CONFIGS = ('configs/config_twolayer.yaml', 'configs/config_exp.yaml')
+
+    def check(self, quick=False, epochs=None, seed=None, unit_tests=None, workers=None,
+              configs=CONFIGS):
+        return experiments.check_parameters(quick, epochs, seed, unit_tests, workers, *configs)
+
+    def test_papermill_texts_mean_what_they_say(self):
+        self.assertEqual(self.check(quick='false')[0], False)
+        self.assertEqual(self.check(quick='True')[0], True)
+        self.assertEqual(self.check(epochs='3')[1], 3)
+        self.assertEqual(self.check(epochs=3.0)[1], 3)
+        self.assertEqual(self.check(unit_tests='tests.test_network')[3], ['tests.test_network'])
+        self.assertEqual(self.check(unit_tests='tests.test_loss, tests.test_network')[3],
+                         ['tests.test_loss', 'tests.test_network'])
+
+    def test_workers_default_to_the_cores_available(self):
+        self.assertEqual(self.check()[4], experiments.available_cores())
+        self.assertEqual(self.check(workers=1)[4], 1)
+
+    def test_bad_values_are_named_before_any_training(self):
+        cases = [(dict(quick='maybe'), 'QUICK'), (dict(epochs=2.5), 'EPOCHS'),
+                 (dict(epochs=0), 'EPOCHS'), (dict(seed=-1), 'SEED'),
+                 (dict(workers=0), 'WORKERS'), (dict(workers=True), 'WORKERS'),
+                 (dict(unit_tests='tests.test_nope'), 'UNIT_TESTS'),
+                 (dict(unit_tests='os'), 'UNIT_TESTS')]
+        for parameters, name in cases:
+            with self.subTest(**parameters), self.assertRaises(ValueError) as caught:
+                self.check(**parameters)
+            self.assertIn(name, str(caught.exception))
+
+    def test_a_misspelt_config_is_reported_at_once(self):
+        with self.assertRaises(ConfigError) as caught:
+            self.check(configs=('configs/config_twolayer.yaml', 'configs/typo.yaml'))
+        self.assertIn('typo.yaml', str(caught.exception))
+
+
+class TestQueueOrder(unittest.TestCase):
+    def test_long_runs_go_first_longest_first_then_the_notebooks_order(self):
+        runs = [(2, 'softmax'), (6, 'twolayer'), (6, 'lr_1'), (60, 'long'), (6, 'reg_1'),
+                (90, 'longest')]
+        order = [name for _, name in experiments.queue_order(runs, workers=2)]
+        self.assertEqual(order, ['longest', 'long', 'softmax', 'twolayer', 'lr_1', 'reg_1'])
+
+    def test_runs_of_similar_length_keep_the_notebooks_order(self):
+        runs = [(2, 'softmax')] + [(6, f'run_{i}') for i in range(11)]
+        self.assertEqual(experiments.queue_order(runs, workers=2), runs)
+
+
+class TestBackgroundRuns(TempDirTestCase):
+    """start_runs() trains the notebook's runs in worker processes; the cells take them."""
+
+    def setUp(self):
+        super().setUp()
+        self.addCleanup(experiments.stop_runs)
+
+    def notebook_runs(self, folder, workers, seed=0, **config_overrides):
+        """The notebook's training calls (cells 6, 8, 10-27, 28), as its cells make them."""
+        options = dict(seed=seed, **config_overrides)
+        with mock.patch.object(experiments, 'RUNS_DIR', folder), \
+                contextlib.redirect_stdout(io.StringIO()):
+            experiments.start_runs(SWEEP, TUNING, workers, **options)
+            results = {'softmax': experiments.run('configs/config_softmax.yaml', 'softmax',
+                                                   **options),
+                       'twolayer': experiments.run(SWEEP, 'twolayer', **options)}
+            for parameter, values in (('learning_rate', experiments.LEARNING_RATES),
+                                      ('reg', experiments.REGULARIZATIONS)):
+                sweep = experiments.Sweep(SWEEP, parameter, **options)
+                results.update({f'{parameter}_{value:g}': sweep.run(value) for value in values})
+            options['seed'] = 0 if seed is None else seed      # as cell 28 does
+            results['best'] = experiments.run(TUNING, 'best', **options)
+        return results
+
+    def test_parallel_runs_equal_sequential_ones_bit_for_bit(self):
+        parallel = self.notebook_runs(self.tmp / 'parallel', workers=2, epochs=1)
+        self.assertEqual(experiments._started, {}, 'every started run was taken by its cell')
+        sequential = self.notebook_runs(self.tmp / 'sequential', workers=1, epochs=1)
+        self.assertEqual(set(parallel), set(sequential))
+        for name in parallel:
+            with self.subTest(run=name):
+                self.assertEqual(parallel[name].histories, sequential[name].histories)
+                self.assertEqual(parallel[name].test_acc, sequential[name].test_acc)
+                self.assertEqual(parallel[name].seed, 0)
+                self.assertTrue(parallel[name].run_dir.is_relative_to(self.tmp / 'parallel'))
+        sweeps = sorted(path.name for path in (self.tmp / 'parallel').iterdir())
+        self.assertIn('sweep_learning_rate', sweeps)
+        self.assertNotIn('sweep_learning_rate-2', sweeps)   # the cells used the started folders
+
+    def test_without_a_seed_each_run_draws_one_and_records_it(self):
+        results = self.notebook_runs(self.tmp, workers=2, seed=None, epochs=1)
+        seeds = [result.seed for name, result in results.items() if name != 'best']
+        self.assertTrue(all(isinstance(seed, int) for seed in seeds), seeds)
+        self.assertGreater(len(set(seeds)), 1)
+        self.assertEqual(results['best'].seed, 0)
+
+    def test_a_config_edited_after_the_start_is_trained_anew_from_the_file(self):
+        config = self.tmp / 'exp.yaml'
+        config.write_text((ROOT / 'configs' / 'config_twolayer.yaml').read_text())
+        with mock.patch.object(experiments, 'RUNS_DIR', self.tmp / 'runs'), \
+                contextlib.redirect_stdout(io.StringIO()):
+            experiments.start_runs(SWEEP, str(config), 2, seed=0, epochs=1)
+            config.write_text(config.read_text().replace('hidden_size: 128', 'hidden_size: 16'))
+            best = experiments.run(str(config), 'best', seed=0, epochs=1)
+        self.assertEqual(best.config['Model']['hidden_size'], 16)
+        self.assertEqual(best.best_model.weights['W1'].shape, (784, 16))
+
+    def test_an_interrupt_stops_the_workers_and_finished_runs_keep_their_results(self):
+        folder = self.tmp / 'runs'
+        with mock.patch.object(experiments, 'RUNS_DIR', folder), \
+                contextlib.redirect_stdout(io.StringIO()):
+            experiments.start_runs(SWEEP, TUNING, 2, seed=0, epochs=2)
+            first = experiments.run('configs/config_softmax.yaml', 'softmax', seed=0, epochs=2)
+            # The runs are as long as each other, so they are queued in the notebook's order:
+            # the tuned run is the last, and Ctrl-C arrives while its cell waits for it.
+            interrupt = threading.Timer(1.0, _thread.interrupt_main)
+            self.addCleanup(interrupt.cancel)
+            interrupt.start()
+            with self.assertRaises(KeyboardInterrupt):
+                experiments.run(TUNING, 'best', seed=0, epochs=2)
+        self.assertIsNone(experiments._pool)
+        self.assertEqual(experiments._started, {})
+        self.assertEqual(json.loads((first.run_dir / 'results.json').read_text())['status'],
+                         'finished')
+        statuses = [json.loads(path.read_text())['status']
+                    for path in folder.rglob('results.json') if path.parent != first.run_dir]
+        self.assertTrue(statuses)
+        self.assertNotIn('running', statuses)   # each stopped run says it was interrupted
+
+
+class TestBackgroundRunsInAKernel(TempDirTestCase):
+    """The same in a real Jupyter kernel, interrupted as Jupyter's stop button does it."""
+
+    def test_a_kernel_interrupt_stops_the_workers_and_the_kernel_goes_on(self):
+        from jupyter_client.manager import start_new_kernel
+        manager, client = start_new_kernel(kernel_name='python3', cwd=str(ROOT))
+        self.addCleanup(manager.shutdown_kernel, now=True)
+        self.addCleanup(client.stop_channels)
+        folder = self.tmp / 'runs'
+
+        def execute(code, interrupt_after=None):
+            if interrupt_after is not None:
+                threading.Timer(interrupt_after, manager.interrupt_kernel).start()
+            reply = client.execute_interactive(code, timeout=300, output_hook=lambda msg: None)
+            return reply['content']
+
+        started = execute(
+            'from pathlib import Path\nfrom unittest import mock\nfrom lab import experiments\n'
+            f'mock.patch.object(experiments, "RUNS_DIR", Path({str(folder)!r})).start()\n'
+            f'experiments.start_runs({SWEEP!r}, {TUNING!r}, 2, seed=0, epochs=2)\n'
+            'first = experiments.run("configs/config_softmax.yaml", "softmax", seed=0, epochs=2)')
+        self.assertEqual(started['status'], 'ok', started)
+        stopped = execute(f'experiments.run({TUNING!r}, "best", seed=0, epochs=2)',
+                          interrupt_after=2.0)
+        self.assertEqual((stopped['status'], stopped.get('ename')), ('error', 'KeyboardInterrupt'))
+        after = execute('assert experiments._pool is None and not experiments._started\n'
+                        'print(first.status)')
+        self.assertEqual(after['status'], 'ok', after)
+        statuses = [json.loads(path.read_text())['status'] for path in folder.rglob('results.json')]
+        self.assertIn('finished', statuses)
+        self.assertNotIn('running', statuses)
+
 
 
 if __name__ == '__main__':

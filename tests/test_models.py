@@ -1,8 +1,11 @@
 """Our further tests of _baseNetwork, SoftmaxRegression and TwoLayerNet, beyond the
 course-named test_activation, test_loss and test_network.
 
-Covers: bad batches refused by forward() with a ValueError that says what is wrong
-and how to fix it; huge inputs and weights giving finite gradients; the analytic
+Covers: nonsensical sizes refused by the constructors, whole numbers of any type
+taken alike; bad batches, and weights of the wrong shape put into model.weights,
+refused by forward() with a ValueError that says what is wrong and how to fix it;
+gradients computed in 'train' mode only, any other mode computing none without
+complaint; huge inputs and weights giving finite gradients; the analytic
 gradients of both models (and of the regularized objective) against centred finite
 differences (tests.numerical_gradient, eps 1e-6, float64); and properties of
 softmax, the activations' derivatives, cross-entropy and accuracy checked by
@@ -83,6 +86,105 @@ class TestForwardRefusesBadBatches(unittest.TestCase):
     def test_non_numeric_X_is_refused_with_a_fix(self):
         X, y = batch(2)
         self.assertRejected(X.astype(str), y, 'dtype', 'np.asarray(X, dtype=float)')
+
+
+class TestConstructorsRefuseNonsenseSizes(unittest.TestCase):
+    def assertRefused(self, Model, name, values):
+        """Model(name=value) raises a ValueError naming name and value, for each value."""
+        for value in values:
+            with self.subTest(model=Model.__name__, **{name: value}):
+                with self.assertRaises(ValueError) as caught:
+                    Model(**{name: value})
+                for fragment in (name, 'whole number', repr(value)):
+                    self.assertIn(fragment, str(caught.exception))
+
+    def test_hidden_size_must_be_a_whole_number_of_at_least_1(self):
+        # 0 builds a net that cannot learn; -1 and 2.5 fail inside numpy; True would be 1.
+        self.assertRefused(TwoLayerNet, 'hidden_size', (0, -1, 2.5, True, np.bool_(True), None,
+                                                        '128', float('nan'), np.int64(0)))
+
+    def test_input_size_and_num_classes_must_be_whole_numbers_a_model_can_use(self):
+        for Model in MODELS:
+            self.assertRefused(Model, 'input_size', (0, -784, 784.5, False, '784'))
+            # A classifier needs two classes at least.
+            self.assertRefused(Model, 'num_classes', (1, 0, -10, 10.5, True, None))
+
+
+class TestConstructorsTakeWholeNumbersOfAnyType(unittest.TestCase):
+    def test_numpy_integers_and_integral_floats_build_the_same_model(self):
+        expected = TwoLayerNet(input_size=20, num_classes=3, hidden_size=8)
+        for size in (np.int64(8), np.int32(8), 8.0, np.float32(8.0)):
+            with self.subTest(hidden_size=repr(size)):
+                model = TwoLayerNet(input_size=np.int16(20), num_classes=3.0, hidden_size=size)
+                self.assertEqual((model.input_size, model.num_classes, model.hidden_size),
+                                 (20, 3, 8))
+                self.assertIs(type(model.hidden_size), int)
+                for name, weight in expected.weights.items():
+                    np.testing.assert_array_equal(model.weights[name], weight)
+
+    def test_the_defaults_keep_the_courses_initialisation(self):
+        np.random.seed(1024)
+        softmax_W1 = 0.001 * np.random.randn(784, 10)
+        np.testing.assert_array_equal(SoftmaxRegression().weights['W1'], softmax_W1)
+        np.random.seed(1024)
+        W1 = 0.001 * np.random.randn(784, 128)
+        np.random.seed(1024)
+        W2 = 0.001 * np.random.randn(128, 10)
+        model = TwoLayerNet()
+        np.testing.assert_array_equal(model.weights['W1'], W1)
+        np.testing.assert_array_equal(model.weights['W2'], W2)
+        self.assertEqual(list(model.weights), ['b1', 'b2', 'W1', 'W2'])
+
+
+class TestForwardRefusesWrongWeights(unittest.TestCase):
+    """Weights a user puts into model.weights are checked against the model's sizes."""
+
+    def assertRefused(self, model, *fragments):
+        X, y = batch(4)
+        for mode in ('train', 'valid'):
+            with self.subTest(mode=mode):
+                with self.assertRaises(ValueError) as caught:
+                    model.forward(X, y, mode=mode)
+                for fragment in fragments:
+                    self.assertIn(fragment, str(caught.exception))
+
+    def test_a_weight_of_another_hidden_size_names_the_key_and_both_shapes(self):
+        model = TwoLayerNet()
+        model.weights['W2'] = np.zeros((64, 10))
+        self.assertRefused(model, "weights['W2']", '(64, 10)', '(128, 10)')
+
+    def test_a_transposed_weight_names_both_shapes(self):
+        model = SoftmaxRegression()
+        model.weights['W1'] = model.weights['W1'].T
+        self.assertRefused(model, "weights['W1']", '(10, 784)', '(784, 10)')
+
+    def test_a_bias_as_a_row_is_refused(self):
+        model = TwoLayerNet()
+        model.weights['b1'] = model.weights['b1'].reshape(1, -1)
+        self.assertRefused(model, "weights['b1']", '(1, 128)', '(128,)')
+
+    def test_a_missing_weight_is_named(self):
+        model = TwoLayerNet()
+        del model.weights['b2']
+        self.assertRefused(model, "weights['b2'] is missing", '(10,)')
+
+
+class TestForwardModes(unittest.TestCase):
+    """'train' computes gradients; any other mode (the course's tests pass several) none."""
+
+    def test_any_mode_but_train_gives_the_loss_without_gradients_or_errors(self):
+        X, y = batch(8)
+        for Model in MODELS:
+            model = Model()
+            zeros = {name: gradient.copy() for name, gradient in model.gradients.items()}
+            expected = model.forward(X, y, mode='valid')
+            for mode in ('test', 'eval', 'TRAIN', 'training', None, 0):
+                with self.subTest(model=Model.__name__, mode=mode):
+                    self.assertEqual(model.forward(X, y, mode=mode), expected)
+                    for name, gradient in model.gradients.items():
+                        np.testing.assert_array_equal(gradient, zeros[name])
+            model.forward(X, y, mode='train')
+            self.assertTrue(all(np.abs(g).max() > 0 for g in model.gradients.values()))
 
 
 class TestForwardAcceptsLists(unittest.TestCase):

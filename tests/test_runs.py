@@ -6,11 +6,13 @@ nothing, writes train.log and results.json into a folder of its own (a rerun
 never overwrites one), and a seed fixes it bit for bit, across processes too.
 Its batch views (batch_order, Gathered, PixelBatches) give the batches
 utils.generate_batched_data gives; watch_divergence and check_weights stop a
-diverging run with where and why, and the run records it instead of raising.
+diverging run with where and why, and the run records it instead of raising,
+unless NaN or inf in the batches explain it: that ValueError names where.
 All runs write into temporary folders.
 """
 import contextlib
 import copy
+import errno
 import io
 import json
 import math
@@ -32,6 +34,7 @@ from lab.runs import (
     DIVERGED_PATIENCE,
     Gathered,
     PixelBatches,
+    RunFolderError,
     TrainingDiverged,
     batch_order,
     check_weights,
@@ -323,11 +326,29 @@ class TestNewRunDir(TempDirTestCase):
         self.assertEqual((first / 'results.json').read_text(), '{"mine": 1}')
         self.assertEqual(list(second.iterdir()), [])
 
-    def test_run_name_with_a_slash_is_refused(self):
-        for name in ('a/b', '../elsewhere', '', '..'):
+    def test_run_names_that_would_leave_the_runs_folder_are_refused(self):
+        runs = self.tmp / 'runs'
+        for name in ('a/b', '../elsewhere', '/tmp/x', 'a\\b', '..\\x', '', '.', '..', 'a\0b',
+                     None, 3):
             with self.subTest(name=name):
-                with self.assertRaises(ValueError):
-                    new_run_dir(self.tmp, name)
+                with self.assertRaises(ValueError) as caught:
+                    new_run_dir(runs, name)
+                self.assertIn(repr(name), str(caught.exception))
+        self.assertEqual(list(self.tmp.iterdir()), [])
+
+    def test_runs_dir_must_be_a_path(self):
+        for runs_dir in ('', 3, None):
+            with self.subTest(runs_dir=runs_dir):
+                with self.assertRaises(ValueError) as caught:
+                    new_run_dir(runs_dir, 'run')
+                self.assertIn('runs_dir', str(caught.exception))
+
+    def test_train_model_refuses_a_name_leaving_its_folder_before_training(self):
+        runs = self.tmp / 'runs'
+        with mock.patch.object(utils, 'train') as train, self.assertRaises(ValueError):
+            train_model(SOFTMAX, runs_dir=runs, run_name='../escaped')
+        train.assert_not_called()
+        self.assertEqual(list(self.tmp.iterdir()), [])
 
 
 class TestDefaultRunName(unittest.TestCase):
@@ -414,6 +435,108 @@ class TestCheckWeights(unittest.TestCase):
         check_weights(TwoLayerNet(hidden_size=4), 0, 0, 0.1)
 
 
+class TestDataIsBlamedBeforeTheLearningRate(unittest.TestCase):
+    """NaN or inf in the batches just trained are named, with their position, instead of
+    'learning rate too high'; the watch looks at the data only once a run has failed."""
+
+    def assertBlamesTheData(self, fragments, call, *args):
+        """call(*args) raises a ValueError (not TrainingDiverged) holding every fragment."""
+        with self.assertRaises(ValueError) as caught:
+            call(*args)
+        self.assertNotIsInstance(caught.exception, TrainingDiverged)
+        for fragment in ('the data holds',) + tuple(fragments):
+            self.assertIn(fragment, str(caught.exception))
+        self.assertNotIn('Learning rate too high', str(caught.exception))
+
+    def train(self, data, labels, model, learning_rate=0.1):
+        optimizer = SGD(learning_rate=learning_rate)
+        return utils.train(0, data, labels, model, optimizer, debug=False,
+                           batch_hook=watch_divergence(model, optimizer, data))
+
+    def test_nan_in_X_is_blamed_on_the_data_with_its_position(self):
+        data, labels = random_batches(3)
+        data[1][5, 7] = np.nan
+        for Model in (SoftmaxRegression, TwoLayerNet):
+            with self.subTest(model=Model.__name__):
+                self.assertBlamesTheData(['nan at batch 1, row 5, column 7'],
+                                         self.train, data, labels, Model())
+
+    def test_an_inf_pixel_whose_own_loss_stays_finite_is_found_from_the_next_batch(self):
+        # The sigmoid saturates: batch 2's loss is finite, its step turns W1 NaN, and the
+        # loss turns NaN at batch 3, a batch without any bad value.
+        data, labels = random_batches(5, n=16)
+        data[2][3, 100] = np.inf
+        self.assertBlamesTheData(['inf at batch 2, row 3, column 100', 'batch 3'],
+                                 self.train, data, labels, TwoLayerNet())
+
+    def test_inf_in_the_last_batch_is_blamed_when_the_weights_are_checked(self):
+        data, labels = random_batches(3, n=16)
+        data[2][0, 0] = -np.inf
+        model = TwoLayerNet()
+        self.train(data, labels, model)         # each batch's own loss stayed finite
+        self.assertBlamesTheData(['-inf at batch 2, row 0, column 0', 'W1'],
+                                 check_weights, model, 0, 2, 0.1, data)
+
+    def test_clean_data_leaves_the_blame_on_the_learning_rate(self):
+        data, labels = random_batches(5)
+        with no_numeric_warnings(), self.assertRaises(TrainingDiverged) as caught:
+            self.train(data, labels, TwoLayerNet(), learning_rate=1e300)
+        self.assertIn('Learning rate too high?', str(caught.exception))
+
+    def test_the_data_is_not_read_while_the_loss_is_finite(self):
+        class Counted(list):
+            reads = 0
+
+            def __iter__(self):
+                Counted.reads += 1
+                return super().__iter__()
+
+        data, labels = random_batches(4)
+        self.train(Counted(data), labels, TwoLayerNet())
+        self.assertEqual(Counted.reads, 1)      # train's own pass, no other
+
+
+class TestTrainModelBlamesTheData(TempDirTestCase):
+    def test_inf_in_the_training_images_stops_the_run_naming_it(self):
+        # lab.data verifies MNIST, so only stand-in data can hold an inf: 10 batches of 64.
+        rng = np.random.default_rng(0)
+        images = rng.integers(0, 256, size=(640, 784)).astype(np.float64)
+        images[100, 7] = np.inf
+        labels = rng.integers(0, 10, size=640)
+        splits = (images, labels, images[:64] * 0, labels[:64], images[:64] * 0, labels[:64])
+        random.seed(0)              # the order train_model's epoch 0 will draw
+        batch, row = next((b, list(rows).index(100)) for b, rows in
+                          enumerate(batch_order(640, 64, shuffle=True)) if 100 in rows)
+        with mock.patch('lab.data.splits', return_value=splits), \
+                self.assertRaises(ValueError) as caught:
+            train_model(TWOLAYER, seed=0, runs_dir=self.tmp, run_name='inf', epochs=1,
+                        hidden_size=16)
+        where = f'inf at batch {batch}, row {row}, column 7'
+        self.assertIn(where, str(caught.exception))
+        self.assertIn(where, read_results(self.tmp / 'inf')['interrupted'])
+
+    def test_no_model_with_non_finite_weights_is_ever_evaluated(self):
+        # Epoch 1's weights go inf: the run stops before evaluating them, and scores
+        # epoch 0's best model on the test set.
+        real_train, real_evaluate, evaluated = utils.train, utils.evaluate, []
+
+        def weights_blow_up_in_epoch_1(epoch, data, labels, model, *args, **kwargs):
+            figures = real_train(epoch, data, labels, model, *args, **kwargs)
+            if epoch == 1:
+                model.weights['W1'][0, 0] = np.inf
+            return figures
+
+        def evaluate(data, labels, model, *args, **kwargs):
+            evaluated.append(all(np.isfinite(w).all() for w in model.weights.values()))
+            return real_evaluate(data, labels, model, *args, **kwargs)
+
+        with mock.patch.object(utils, 'train', weights_blow_up_in_epoch_1), \
+                mock.patch.object(utils, 'evaluate', evaluate):
+            result = train_model(SOFTMAX, seed=0, runs_dir=self.tmp, epochs=3, batch_size=512)
+        self.assertEqual(result.status, 'diverged')
+        self.assertEqual(evaluated, [True, True])   # validation after epoch 0, then test
+
+
 class TestDivergedRun(TempDirTestCase):
     def test_diverged_run_is_recorded_and_returns_normally(self):
         result = train_model(TWOLAYER, seed=0, runs_dir=self.tmp, run_name='hot',
@@ -450,6 +573,92 @@ class TestDivergedRun(TempDirTestCase):
         # The best model of the finished epochs is still scored on the test set.
         self.assertEqual(result.best_epoch, 0)
         self.assertIsNotNone(result.test_acc)
+
+
+class FullDisk(io.StringIO):
+    """A text file on a disk that fills up after a few hundred characters."""
+
+    def write(self, text):
+        if self.tell() + len(text) > 300:
+            raise OSError(errno.ENOSPC, 'No space left on device')
+        return super().write(text)
+
+
+def no_space(*args, **kwargs):
+    raise OSError(errno.ENOSPC, 'No space left on device')
+
+
+class TestEnvironmentFaults(TempDirTestCase):
+    """Faults of the machine get a message of ours naming the folder and the fix; a run
+    that cannot write its files keeps everything in memory, says so, and returns."""
+
+    def run_softmax(self, **kwargs):
+        return train_model(SOFTMAX, seed=0, runs_dir=self.tmp / 'runs', run_name='run',
+                           epochs=2, batch_size=512, **kwargs)
+
+    def assertFolderError(self, *fragments):
+        with mock.patch.object(utils, 'train') as train, \
+                self.assertRaises(RunFolderError) as caught:
+            self.run_softmax()
+        train.assert_not_called()      # before any training
+        for fragment in fragments:
+            self.assertIn(fragment, str(caught.exception))
+        self.assertIsInstance(caught.exception, OSError)   # still caught as one
+
+    def test_a_file_where_the_runs_folder_should_be_is_named_with_the_fix(self):
+        (self.tmp / 'runs').write_text('my notes')
+        self.assertFolderError(str(self.tmp / 'runs'), 'a file is where the folder',
+                               'move or rename', 'runs_dir')
+        self.assertEqual((self.tmp / 'runs').read_text(), 'my notes')
+
+    def test_an_unwritable_runs_folder_is_named_with_the_fix(self):
+        denied = PermissionError(errno.EACCES, 'Permission denied')
+        with mock.patch.object(Path, 'mkdir', side_effect=denied):
+            self.assertFolderError(str(self.tmp / 'runs'), 'may not be written',
+                                   f"chmod u+w {self.tmp / 'runs'}")
+
+    def test_a_full_disk_before_training_is_named_with_the_fix(self):
+        with mock.patch.object(Path, 'mkdir', side_effect=no_space):
+            self.assertFolderError(str(self.tmp / 'runs'), 'is full', 'free some space')
+
+    def test_a_full_disk_mid_run_keeps_the_run_in_memory_and_says_so(self):
+        with mock.patch.object(Path, 'write_text', no_space), \
+                mock.patch('lab.runs.open', create=True, side_effect=lambda *a, **k: FullDisk()):
+            result = self.run_softmax()
+        self.assertEqual(result.status, 'finished')
+        self.assertEqual([len(history) for history in result.histories], [2, 2, 2, 2])
+        self.assertIsInstance(result.best_model, SoftmaxRegression)
+        self.assertIsNotNone(result.test_acc)
+        for fragment in ('results.json', str(result.run_dir), 'is full', 'call save()'):
+            self.assertIn(fragment, result.save_error)
+        for fragment in ('train.log', 'only the lines before', 'is full'):
+            self.assertIn(fragment, result.log_error)
+        self.assertEqual(result.summary()['save_error'], result.save_error)
+        # The fix the message gives, once there is space again:
+        self.assertTrue(result.save())
+        saved = read_results(result.run_dir)
+        self.assertEqual((saved['status'], saved['test_acc']), ('finished', result.test_acc))
+        self.assertIsNone(saved['save_error'])
+        self.assertEqual(saved['log_error'], result.log_error)
+
+    def test_a_run_folder_deleted_mid_run_is_named_and_the_run_returns(self):
+        run_dir = self.tmp / 'runs' / 'run'
+        result = self.run_softmax(callback=lambda figures: shutil.rmtree(run_dir, True))
+        self.assertEqual(result.status, 'finished')
+        for fragment in (str(run_dir), 'is gone', 'create it again', 'call save()'):
+            self.assertIn(fragment, result.save_error)
+        # The fix the message gives:
+        result.run_dir.mkdir(parents=True)
+        self.assertTrue(result.save())
+        self.assertEqual(read_results(run_dir)['valid_acc'], result.valid_acc_history)
+
+    def test_an_interrupted_run_on_a_full_disk_still_raises_the_interrupt(self):
+        def interrupt(figures):
+            raise KeyboardInterrupt
+
+        with mock.patch.object(Path, 'write_text', no_space), \
+                self.assertRaises(KeyboardInterrupt):
+            self.run_softmax(callback=interrupt)
 
 
 class TestInterruptedRun(TempDirTestCase):
