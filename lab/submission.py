@@ -456,6 +456,14 @@ def write_up_warnings(nb, name=MAIN):
 # ---------------------------------------------------------------------------
 
 PLOT_TYPES = ('image/png', 'image/jpeg', 'application/pdf')
+# How lab/pdf.tex.j2 prints things: figures at FIGURE_SCALE of the size they were drawn
+# at and at most FIGURE_WIDTH wide (0.9 of a letter page's 6.5 in text width), with
+# FIGURE_GAP around each; a line of code takes CODE_LINE, a code cell's box CODE_BOX
+# more, a heading HEADING, a paragraph a line (as high as one of code) per TEXT_LINE
+# characters and PARAGRAPH_GAP; a page holds PAGE (all in inches).
+FIGURE_SCALE, FIGURE_WIDTH, FIGURE_GAP = 0.8, 0.9 * 6.5, 0.2
+CODE_LINE, CODE_BOX, HEADING, PAGE = 0.19, 0.35, 0.5, 9.0
+TEXT_LINE, PARAGRAPH_GAP = 95, 0.15
 
 
 def coalesce_streams(nb):
@@ -476,6 +484,68 @@ def coalesce_streams(nb):
     return nb
 
 
+def png_size(data):
+    """(width, height) in inches of a base64 PNG, at the resolution its pHYs chunk
+    gives (72 dpi without one, as XeLaTeX reads it); None if it is no PNG."""
+    import base64
+    import struct
+    try:
+        raw = base64.b64decode(data)
+    except ValueError:
+        return None
+    if raw[:8] != b'\x89PNG\r\n\x1a\n' or len(raw) < 24:
+        return None
+    width, height = struct.unpack('>II', raw[16:24])
+    dpi = 72.0
+    at = raw.find(b'pHYs')
+    if at > 0 and len(raw) >= at + 13 and raw[at + 12] == 1:     # unit: the metre
+        dpi = struct.unpack('>I', raw[at + 4:at + 8])[0] * 0.0254 or dpi
+    return width / dpi, height / dpi
+
+
+def _printed_height(size):
+    width, height = size
+    return height * min(FIGURE_SCALE, FIGURE_WIDTH / width) + FIGURE_GAP
+
+
+def _keep_code_with_plots(cells):
+    """Mark the code of each plot cell (with the output-less code cells right before it,
+    such as its training cell, and the markdown cell right before those if it fits too)
+    with the height that they and the cell's plots need, up to a page, so that the PDF
+    starts a new page rather than part them."""
+    for k, cell in enumerate(cells):
+        sizes = [png_size(output.data['image/png']) for output in cell.get('outputs', [])
+                 if 'image/png' in output.get('data', {})]
+        if cell.cell_type != 'code' or not sizes or None in sizes:
+            continue
+        start = k
+        while (start > 0 and cells[start - 1].cell_type == 'code'
+               and not cells[start - 1].outputs and k - start < 2):
+            start -= 1
+        need = sum(len(c.source.splitlines()) * CODE_LINE + CODE_BOX for c in cells[start:k + 1])
+        for size in sizes:
+            if need + _printed_height(size) > PAGE:
+                break
+            need += _printed_height(size)
+        above = cells[start - 1] if start > 0 else None
+        if (above is not None and above.cell_type == 'markdown'
+                and need + _text_height(above.source) <= PAGE):
+            start, need = start - 1, need + _text_height(above.source)
+        cells[start].metadata.setdefault('hw1', {})['need_inches'] = round(need, 2)
+
+
+def _text_height(markdown):
+    """About how high a markdown cell prints, in inches: a heading HEADING, a paragraph
+    its lines of TEXT_LINE characters plus a gap."""
+    height = 0.0
+    for paragraph in re.split(r'\n\s*\n', markdown.strip()):
+        if paragraph.startswith('#'):
+            height += HEADING
+        else:
+            height += (-(-len(paragraph) // TEXT_LINE)) * CODE_LINE + PARAGRAPH_GAP
+    return height
+
+
 @dataclass
 class PdfCopy:
     """The notebook as it goes into the PDF, and what was done to it."""
@@ -491,7 +561,8 @@ def pdf_notebook(nb, keep_outputs=False):
     Unless keep_outputs, each code cell keeps only its plots (PNG, JPEG or PDF
     images); printouts, tables, progress bars and errors are left out. The
     "# Write-up" cell and each question cell start a new page, except the first
-    question when it directly follows the write-up's heading.
+    question when it directly follows the write-up's heading; the code of a plot
+    starts one when what is left of the page cannot hold it with the plot.
     """
     out = PdfCopy(coalesce_streams(copy.deepcopy(nb)))
     for cell in out.nb.cells:
@@ -510,6 +581,7 @@ def pdf_notebook(nb, keep_outputs=False):
             else:
                 out.left_out += 1
         cell.outputs = kept
+    _keep_code_with_plots(out.nb.cells)
     start = write_up_start(out.nb)
     breaks = ([start] if start is not None else []) + [
         k for k in questions_of(out.nb) if k != start + 1]

@@ -386,6 +386,50 @@ class TestPdfCopy(unittest.TestCase):
         self.assertEqual([o.get('text') for o in merged], ['a\nb\n', 'c\n', None, 'd\n'])
 
 
+def png(width_in, height_in, dpi=100):
+    """A base64 PNG of a matplotlib figure of that size, as a notebook output holds it."""
+    import base64
+
+    import matplotlib.pyplot as plt
+    fig = plt.figure(figsize=(width_in, height_in), dpi=dpi)
+    fig.add_subplot().plot([0, 1], [1, 0])
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format='png', dpi=dpi)
+    plt.close(fig)
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def plot_cell(source, *sizes):
+    cell = nbformat.v4.new_code_cell(source)
+    cell.outputs = [nbformat.v4.new_output('display_data', data={'image/png': png(*size)})
+                    for size in sizes]
+    return cell
+
+
+class TestKeepingPlotsWithTheirCode(unittest.TestCase):
+
+    def test_a_pngs_size_is_read_at_its_resolution(self):
+        width, height = submission.png_size(png(6, 4))
+        self.assertAlmostEqual(width, 6.0, places=4)      # PNG stores dots per metre
+        self.assertAlmostEqual(height, 4.0, places=4)
+        self.assertIsNone(submission.png_size('aGVsbG8='))
+
+    def test_code_and_plots_are_measured_with_the_training_cell_and_heading_above(self):
+        cells = [nbformat.v4.new_markdown_cell('### Learning rate 1'),
+                 nbformat.v4.new_code_cell('run = train(1.0)'),
+                 plot_cell('plot(run)', (6, 4), (6, 4))]
+        nb = submission.pdf_notebook(nbformat.v4.new_notebook(cells=cells)).nb
+        needs = [cell.metadata.get('hw1', {}).get('need_inches') for cell in nb.cells]
+        printed = 4 * submission.FIGURE_SCALE + submission.FIGURE_GAP
+        code = 2 * (submission.CODE_LINE + submission.CODE_BOX)
+        self.assertEqual(needs, [round(submission.HEADING + code + 2 * printed, 2), None, None])
+
+    def test_plots_beyond_a_page_are_not_asked_for(self):
+        nb = nbformat.v4.new_notebook(cells=[plot_cell('plot()', (6, 4), (6, 4), (6, 4))])
+        need = submission.pdf_notebook(nb).nb.cells[0].metadata['hw1']['need_inches']
+        self.assertLessEqual(need, submission.PAGE)
+
+
 class TestParameters(unittest.TestCase):
 
     def test_true_and_false_as_papermill_passes_them(self):
@@ -487,6 +531,23 @@ class TestPdf(TempDirTestCase):
         self.assertEqual(pages[0][:2], ['Title', 'Text.'])
         self.assertEqual(pages[1][:3], ['Write-up', '5(a) One', 'Answer one.'])
         self.assertEqual(pages[2][:2], ['5(b) Two', 'Answer two.'])
+
+    def test_a_plot_stays_with_its_code_and_heading(self):
+        filler = ' '.join(['A paragraph that fills most of the first page.'] * 80)
+        nb = nbformat.v4.new_notebook(cells=[
+            nbformat.v4.new_markdown_cell(filler),
+            nbformat.v4.new_markdown_cell('### Learning rate 1'),
+            nbformat.v4.new_code_cell('run = train(1.0)'),
+            plot_cell('plot(run)', (6, 4), (6, 4))])
+        pdf = submission.export_pdf(submission.pdf_notebook(nb).nb, self.tmp / 'w.pdf', self.tmp)
+        self.assertEqual(pdf.pages, 2)
+        if not (shutil.which('pdfimages') or TEX_REQUIRED):
+            return
+        self.assertEqual(self.page_texts(pdf)[1].split()[:3], ['Learning', 'rate', '1'])
+        listing = subprocess.run(['pdfimages', '-list', str(pdf.path)], capture_output=True,
+                                 text=True, check=True).stdout.splitlines()[2:]
+        self.assertEqual([row.split()[0] for row in listing if row.split()[2] == 'image'],
+                         ['2', '2'])
 
     def test_a_latex_error_is_shown_and_no_pdf_written(self):
         with self.assertRaises(submission.SubmissionError) as caught:
