@@ -432,8 +432,14 @@ def missing_identity(nb):
 
 
 def write_up_warnings(nb, name=MAIN):
-    """What is still the template in the notebook, one sentence each ([] if nothing)."""
-    warnings = []
+    """What is still the template in the notebook, and cells that ended in an error, one
+    sentence each ([] if nothing)."""
+    warnings = [f'A cell of {name} ended in an error ({output.get("ename", "error")}: '
+                f'{output.get("evalue", "")[:120]}), in the cell starting '
+                f'{_first_line(cell.source)}; the PDF leaves errors out, and the cells after it '
+                'may lack their plots. Fix it and run the notebook again.'
+                for cell in nb.cells if cell.cell_type == 'code'
+                for output in cell.get('outputs', []) if output.get('output_type') == 'error']
     missing = missing_identity(nb)
     if missing:
         warnings.append(

@@ -237,6 +237,17 @@ class TestWriteUpChecks(unittest.TestCase):
         nb.cells[0].source = '# HW1\n\nName: Ada Lovelace\n\n**Student ID**: 903\n'
         self.assertEqual(submission.missing_identity(nb), [])
 
+    def test_a_cell_that_ended_in_an_error_is_named(self):
+        nb = executed(answered(template()))
+        cell = next(c for c in nb.cells if c.source.startswith('# Cell 6:'))
+        cell.outputs.append(nbformat.v4.new_output('error', ename='ConfigError',
+                                                   evalue='configs/x.yaml: no such file',
+                                                   traceback=[]))
+        found = submission.write_up_warnings(nb)
+        self.assertEqual(len(found), 1, found)
+        self.assertIn("ended in an error (ConfigError: configs/x.yaml: no such file), in the "
+                      "cell starting '# Cell 6: train softmax regression", found[0])
+
     def test_a_deleted_write_up_is_said(self):
         nb = template()
         nb.cells = nb.cells[:submission.write_up_start(nb)]
