@@ -142,8 +142,6 @@ class TestSweep(unittest.TestCase):
         self.assertIn('Epoch 0, batch 0:', log)
 
 
-if __name__ == '__main__':
-    unittest.main()
 
 
 class TestParameters(unittest.TestCase):
@@ -279,34 +277,27 @@ class TestBackgroundRunsInAKernel(TempDirTestCase):
     """The same in a real Jupyter kernel, interrupted as Jupyter's stop button does it."""
 
     def test_a_kernel_interrupt_stops_the_workers_and_the_kernel_goes_on(self):
-        from jupyter_client.manager import start_new_kernel
-        manager, client = start_new_kernel(kernel_name='python3', cwd=str(ROOT))
-        self.addCleanup(manager.shutdown_kernel, now=True)
-        self.addCleanup(client.stop_channels)
+        import nbformat
+        from nbclient import NotebookClient
         folder = self.tmp / 'runs'
-
-        def execute(code, interrupt_after=None):
-            if interrupt_after is not None:
-                threading.Timer(interrupt_after, manager.interrupt_kernel).start()
-            reply = client.execute_interactive(code, timeout=300, output_hook=lambda msg: None)
-            return reply['content']
-
-        started = execute(
+        cells = [
             'from pathlib import Path\nfrom unittest import mock\nfrom lab import experiments\n'
             f'mock.patch.object(experiments, "RUNS_DIR", Path({str(folder)!r})).start()\n'
             f'experiments.start_runs({SWEEP!r}, {TUNING!r}, 2, seed=0, epochs=2)\n'
-            'first = experiments.run("configs/config_softmax.yaml", "softmax", seed=0, epochs=2)')
-        self.assertEqual(started['status'], 'ok', started)
-        stopped = execute(f'experiments.run({TUNING!r}, "best", seed=0, epochs=2)',
-                          interrupt_after=2.0)
-        self.assertEqual((stopped['status'], stopped.get('ename')), ('error', 'KeyboardInterrupt'))
-        after = execute('assert experiments._pool is None and not experiments._started\n'
-                        'print(first.status)')
-        self.assertEqual(after['status'], 'ok', after)
+            'first = experiments.run("configs/config_softmax.yaml", "softmax", seed=0, epochs=2)',
+            # The tuned run is queued last: its cell is still waiting when Jupyter interrupts it.
+            f'experiments.run({TUNING!r}, "best", seed=0, epochs=2)',
+            'assert experiments._pool is None and not experiments._started\nprint(first.status)']
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+        NotebookClient(nb, kernel_name='python3', allow_errors=True, interrupt_on_timeout=True,
+                       timeout_func=lambda cell: 2 if '"best"' in cell.source else 300,
+                       resources={'metadata': {'path': str(ROOT)}}).execute()
+        errors = [[o.ename for o in cell.outputs if o.output_type == 'error'] for cell in nb.cells]
+        self.assertEqual(errors, [[], ['KeyboardInterrupt'], []])
+        self.assertIn('finished', nb.cells[2].outputs[0].text)
         statuses = [json.loads(path.read_text())['status'] for path in folder.rglob('results.json')]
         self.assertIn('finished', statuses)
         self.assertNotIn('running', statuses)
-
 
 
 if __name__ == '__main__':
