@@ -413,7 +413,7 @@ class Sweep:
             ax.set_title(f'{what.capitalize()} per epoch, by {self.parameter}')
             ax.set_ylabel(what)
             ax.grid(alpha=0.3)
-            ax.legend(fontsize='small')
+            ax.legend()
         loss_ax.set_xlabel('epoch')
         fig.tight_layout()
         self.figure = self.folder / f'sweep_{self.parameter}.png'
