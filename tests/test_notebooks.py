@@ -124,6 +124,12 @@ class TestNotebooks(unittest.TestCase):
                    if c.cell_type == 'code' and cell_number(c) is not None]
         self.assertEqual(numbers, list(range(1, 30)))
 
+    def test_papermill_reads_every_parameter(self):
+        import papermill
+        found = papermill.inspect_notebook(str(ROOT / 'main.ipynb'))
+        self.assertEqual(set(found), {'QUICK', 'EPOCHS', 'SEED', 'WORKERS', 'UNIT_TESTS',
+                                      'SWEEP_CONFIG', 'TUNING_CONFIG'})
+
     def test_one_cell_is_tagged_parameters(self):
         tagged = [c for c in self.main.cells if 'parameters' in c.metadata.get('tags', [])]
         self.assertEqual(len(tagged), 1)
@@ -283,6 +289,25 @@ class TestNotebooks(unittest.TestCase):
             self.assertTrue((repo / submission.ARCHIVE_NAME).is_file())
             self.assertEqual(list(repo.glob('*.pdf')), [])
 
+
+
+class TestNotebookSurvivesADivergedRun(unittest.TestCase):
+    """A tuning config that diverges in its first epoch: cells 28-29 say so, and go on."""
+
+    def test_cells_28_and_29_report_the_divergence_instead_of_failing(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            repo = copy_repo(Path(tmp) / 'hw1')
+            config = (repo / 'configs' / 'config_exp.yaml').read_text()
+            (repo / 'configs' / 'diverging.yaml').write_text(
+                config.replace('learning_rate: 0.1', 'learning_rate: 1000000.0'))
+            main = execute(repo / 'main.ipynb', repo / 'runs' / 'main.ipynb', repo, QUICK=True,
+                           UNIT_TESTS='tests.test_loss', TUNING_CONFIG='configs/diverging.yaml')
+        cells = {cell_number(c): c for c in main.cells if cell_number(c) is not None}
+        self.assertIn('DIVERGED', texts(cells[28], 'display_data'))
+        self.assertIn('no finished epoch', texts(cells[28], 'stream'))
+        self.assertIn('no finished epoch to plot', texts(cells[29], 'stream'))
+        self.assertEqual([o for c in main.cells for o in c.get('outputs', [])
+                          if o.output_type == 'error'], [])
 
 
 class TestReadme(unittest.TestCase):
