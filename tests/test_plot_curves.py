@@ -4,7 +4,9 @@ Covers what plot_curves refuses before it draws anything, each with a clear erro
 of ours rather than matplotlib's or a file written somewhere else: a run_name that
 is not a plain file name ('../x' would write outside out_dir), histories of
 different lengths (naming the lengths), an out_dir that does not exist or is a
-file (naming it). Plain names, including the run folders' names, still save.
+file (naming it). Plain names, including the run folders' names, still save; the
+two PNGs go into out_dir and nowhere else, and without run_name nothing is saved.
+(The course's parameters alone, saving into the working folder: test_training.)
 """
 import contextlib
 import io
@@ -60,6 +62,25 @@ class TestPlotCurvesRefusesBadInput(TempDirTestCase):
         self.out.write_text('')
         self.assertRefused(NotADirectoryError, repr(str(self.out / 'x')), run_name='demo',
                            out_dir=str(self.out / 'x'))
+
+
+class TestPlotCurvesOutDir(TempDirTestCase):
+    def test_out_dir_gets_exactly_the_two_pngs_and_the_working_folder_nothing(self):
+        self.addCleanup(plt.close, 'all')
+        work, out, unused = self.tmp / 'work', self.tmp / 'out', self.tmp / 'unused'
+        for folder in (work, out, unused):
+            folder.mkdir()
+        self.addCleanup(os.chdir, os.getcwd())
+        os.chdir(work)
+        with contextlib.redirect_stdout(io.StringIO()) as printed:
+            utils.plot_curves(*HISTORIES, run_name='demo', save_only=True, out_dir=str(out))
+            utils.plot_curves(*HISTORIES, save_only=True, out_dir=str(unused))  # no run_name
+        self.assertEqual(sorted(os.listdir(out)), ['demo_accuracy.png', 'demo_loss.png'])
+        for name in os.listdir(out):
+            self.assertEqual((out / name).read_bytes()[:8], b'\x89PNG\r\n\x1a\n', name)
+        self.assertEqual(os.listdir(work), [])
+        self.assertEqual(os.listdir(unused), [])
+        self.assertEqual(printed.getvalue(), '')
 
 
 class TestPlotCurvesSavesPlainNames(TempDirTestCase):

@@ -3,13 +3,13 @@
 Covers _BaseOptimizer.apply_regularization and SGD.update against hand-worked
 numbers; utils.train / utils.evaluate with stub models whose forward() returns
 known values (mean batch loss, sample-weighted accuracy, where progress lines
-go); a small end-to-end fit on synthetic data; and utils.plot_curves saving
-PNG files without showing anything.
+go); a small end-to-end fit on synthetic data; and utils.plot_curves, called with
+the course's parameters only (run_name, save_only), saving its two PNG files in
+the working directory and printing nothing (our out_dir: tests/test_plot_curves.py).
 """
 import contextlib
 import io
 import os
-import tempfile
 import unittest
 
 import numpy as np
@@ -18,6 +18,7 @@ import utils
 from models import SoftmaxRegression, TwoLayerNet
 from optimizer import SGD
 from optimizer._base_optimizer import _BaseOptimizer
+from tests import TempDirTestCase
 
 PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
 
@@ -268,8 +269,15 @@ class TestTrainAndEvaluate(unittest.TestCase):
         self.assertGreater(acc, 0.95)
 
 
-class TestPlotCurves(unittest.TestCase):
+class TestPlotCurves(TempDirTestCase):
+    """plot_curves with the course's parameters only, run in an empty working folder."""
+
     HISTORIES = ([1.0, 0.6, 0.4], [0.5, 0.8, 0.9], [1.1, 0.7, 0.5], [0.45, 0.75, 0.85])
+
+    def setUp(self):
+        super().setUp()
+        self.addCleanup(os.chdir, os.getcwd())     # runs before the folder is removed
+        os.chdir(self.tmp)
 
     def tearDown(self):
         import matplotlib.pyplot as plt
@@ -280,29 +288,17 @@ class TestPlotCurves(unittest.TestCase):
         with open(path, 'rb') as f:
             self.assertEqual(f.read(8), PNG_SIGNATURE, path)
 
-    def test_plot_curves_saves_loss_and_accuracy_png_to_out_dir(self):
-        with tempfile.TemporaryDirectory() as tmp, captured_stdout() as out:
-            utils.plot_curves(*self.HISTORIES, run_name='demo', save_only=True, out_dir=tmp)
-            self.assertIsPng(os.path.join(tmp, 'demo_loss.png'))
-            self.assertIsPng(os.path.join(tmp, 'demo_accuracy.png'))
+    def test_plot_curves_saves_loss_and_accuracy_png_in_the_working_directory(self):
+        with captured_stdout() as out:
+            utils.plot_curves(*self.HISTORIES, run_name='demo', save_only=True)
+        self.assertIsPng(self.tmp / 'demo_loss.png')
+        self.assertIsPng(self.tmp / 'demo_accuracy.png')
         self.assertEqual(out.getvalue(), '')
 
-    def test_plot_curves_saves_to_the_working_directory_by_default(self):
-        cwd = os.getcwd()
-        with tempfile.TemporaryDirectory() as tmp:
-            try:
-                os.chdir(tmp)
-                with captured_stdout():
-                    utils.plot_curves(*self.HISTORIES, run_name='here', save_only=True)
-            finally:
-                os.chdir(cwd)
-            self.assertIsPng(os.path.join(tmp, 'here_loss.png'))
-            self.assertIsPng(os.path.join(tmp, 'here_accuracy.png'))
-
     def test_plot_curves_without_run_name_saves_nothing(self):
-        with tempfile.TemporaryDirectory() as tmp, captured_stdout():
-            utils.plot_curves(*self.HISTORIES, save_only=True, out_dir=tmp)
-            self.assertEqual(os.listdir(tmp), [])
+        with captured_stdout():
+            utils.plot_curves(*self.HISTORIES, save_only=True)
+        self.assertEqual(os.listdir(self.tmp), [])
 
 
 if __name__ == '__main__':
