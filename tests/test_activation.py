@@ -28,18 +28,17 @@ class TestSigmoid(unittest.TestCase):
         # s(ln 3) = 3/4, s(-ln 3) = 1/4, s(ln 1/4) = 1/5
         np.testing.assert_allclose(self.net.sigmoid(x), [[0.75, 0.25, 0.2]], rtol=1e-12)
 
-    def test_sigmoid_is_finite_and_silent_for_huge_inputs(self):
-        x = np.array([[-1000.0, 1000.0], [-5000.0, 5000.0], [-710.0, 710.0]])
+    def test_sigmoid_of_huge_inputs_is_finite_0_or_1_and_silent(self):
+        # s(-710) = 4.5e-309, a subnormal that 0 also approximates to 1e-300; below
+        # about -745, s(x) rounds to exactly 0, and above about 37 to exactly 1. (Each value
+        # checked against 0 or 1 is thereby finite: nan or inf would fail.)
+        x = np.array([[-710.0, 710.0], [-750.0, 750.0], [-1000.0, 1000.0],
+                      [-5000.0, 5000.0], [-1e4, 1e4]])
         with no_numeric_warnings():
             out = self.net.sigmoid(x)
-        self.assertTrue(np.all(np.isfinite(out)))
-        np.testing.assert_allclose(out[:, 0], 0.0, atol=1e-300)
-        np.testing.assert_allclose(out[:, 1], 1.0, rtol=0, atol=1e-15)
-
-    def test_sigmoid_of_1e4_is_exactly_0_and_1_without_any_warning(self):
-        with no_numeric_warnings():
-            out = self.net.sigmoid(np.array([-1e4, -750.0, 750.0, 1e4]))
-        np.testing.assert_array_equal(out, [0.0, 0.0, 1.0, 1.0])
+        np.testing.assert_allclose(out[0, 0], 0.0, rtol=0, atol=1e-300)
+        np.testing.assert_array_equal(out[1:, 0], 0.0)
+        np.testing.assert_array_equal(out[:, 1], 1.0)
 
     def test_sigmoid_matches_the_logistic_function_to_1e15_relative(self):
         # Reference: 1 / (1 + e^-x) with 40 significant digits, from the decimal module.
