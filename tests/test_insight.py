@@ -1,5 +1,6 @@
-"""The notebook's pictures: the numbers behind them, checked by hand, and the
-figures written as PNG files."""
+"""The notebook's pictures: the numbers behind them, checked by hand; what each
+figure shows (read from the figure it saved, its PNG written where its path says);
+and the figures' text legible once the PDF has scaled them."""
 import unittest
 from unittest import mock
 
@@ -7,6 +8,7 @@ import matplotlib
 
 matplotlib.use('Agg')   # no display needed; must precede any pyplot import
 
+import matplotlib.colors  # noqa: E402
 import matplotlib.text  # noqa: E402
 import numpy as np  # noqa: E402
 
@@ -160,35 +162,105 @@ class FigureTestCase(TempDirTestCase):
 
 
 class TestFigures(FigureTestCase):
-    def assert_png(self, path, name):
+    """What each figure shows, read from the figure it saved; the numbers behind it are
+    checked above, by the functions that compute them."""
+
+    def drawn(self, draw, name):
+        """The figure that draw() saved (closed, still readable), once draw() is seen to
+        write out_dir/<name>.png and return that path."""
+        figures = []
+        finish = insight._finish
+
+        def keep(fig, *args):
+            figures.append(fig)
+            return finish(fig, *args)
+
+        with mock.patch.object(insight, '_finish', keep):
+            path = draw()
         self.assertEqual(path, self.out / f'{name}.png')
         self.assertEqual(path.read_bytes()[:8], b'\x89PNG\r\n\x1a\n')
+        self.assertEqual(len(figures), 1)
+        return figures[0]
 
-    def test_softmax_templates(self):
-        self.assert_png(insight.show_softmax_templates(self.softmax, self.out, show=False),
-                        'softmax_templates')
+    def assert_weight_images(self, fig, weights, titles):
+        """fig shows the columns of weights as 28x28 images titled titles, on one colour
+        scale symmetric about 0 (white) that fits the largest weight shown."""
+        panels = [ax for ax in fig.axes if ax.images]
+        self.assertEqual([ax.get_title() for ax in panels], titles)
+        limit = np.abs(weights).max()
+        for k, ax in enumerate(panels):
+            image = ax.images[0]
+            np.testing.assert_array_equal(image.get_array(), weights[:, k].reshape(28, 28))
+            self.assertEqual(image.get_clim(), (-limit, limit))
 
-    def test_hidden_units(self):
-        self.assert_png(insight.show_hidden_units(self.twolayer, self.out, count=6, show=False),
-                        'hidden_units')
+    def test_the_softmax_templates_show_each_class_weights_as_an_image(self):
+        fig = self.drawn(lambda: insight.show_softmax_templates(self.softmax, self.out,
+                                                                show=False), 'softmax_templates')
+        self.assert_weight_images(fig, self.softmax.weights['W1'],
+                                  [f'digit {c}' for c in range(10)])
 
-    def test_confusion_matrix(self):
-        path = insight.show_confusion_matrix(self.twolayer, self.X, self.y, self.out,
-                                             name='cm_twolayer', show=False)
-        self.assert_png(path, 'cm_twolayer')
+    def test_the_hidden_units_shown_are_the_strongest_with_their_input_weights(self):
+        fig = self.drawn(lambda: insight.show_hidden_units(self.twolayer, self.out, count=6,
+                                                           show=False), 'hidden_units')
+        units = insight.strongest_units(self.twolayer, 6)
+        self.assert_weight_images(fig, self.twolayer.weights['W1'][:, units],
+                                  [f'unit {u}' for u in units])
 
-    def test_misclassified_gallery(self):
-        self.assert_png(insight.show_misclassified(self.softmax, self.X, self.y, self.out,
-                                                   count=10, show=False), 'misclassified')
+    def test_the_confusion_matrix_png_is_returned_and_writes_each_count_in_its_cell(self):
+        fig = self.drawn(lambda: insight.show_confusion_matrix(
+            self.twolayer, self.X, self.y, self.out, name='cm_twolayer', show=False),
+            'cm_twolayer')
+        matrix = insight.confusion_matrix(self.y, insight.predict(self.twolayer, self.X))
+        cells = {}
+        for text in fig.axes[0].texts:
+            column, row = text.get_position()       # predicted digit, true digit
+            cells[int(row), int(column)] = int(text.get_text())
+        self.assertEqual(cells, {(t, p): matrix[t, p] for t, p in zip(*np.nonzero(matrix))})
 
-    def test_per_class_accuracy_with_a_dead_class(self):
-        self.assertIn(4, insight.dead_classes(self.softmax, self.X))
-        self.assert_png(insight.show_per_class_accuracy(self.softmax, self.X, self.y, self.out,
-                                                        show=False), 'per_class_accuracy')
+    def test_the_gallery_shows_the_surest_mistakes_titled_with_prediction_and_truth(self):
+        fig = self.drawn(lambda: insight.show_misclassified(
+            self.softmax, self.X, self.y, self.out, count=10, show=False), 'misclassified')
+        prob = insight.class_probabilities(self.softmax, self.X)
+        pred, sureness = prob.argmax(axis=1), prob.max(axis=1)
+        shown = []      # the row of X each panel shows
+        for ax in fig.axes:
+            if ax.images:
+                pixels = ax.images[0].get_array().reshape(-1)
+                i = int(np.flatnonzero((self.X == pixels).all(axis=1))[0])
+                self.assertEqual(ax.get_title(),
+                                 f'pred {pred[i]} ({sureness[i]:.2f})\ntrue {self.y[i]}')
+                shown.append(i)
+        self.assertEqual(len(set(shown)), 10)
+        self.assertTrue(all(pred[shown] != self.y[shown]))
+        wrong = pred != self.y      # the fixture's model errs on more than 10 images
+        self.assertEqual(sureness[shown].tolist(), sorted(sureness[wrong], reverse=True)[:10])
 
-    def test_per_class_accuracy_of_the_two_layer_net(self):
-        self.assert_png(insight.show_per_class_accuracy(self.twolayer, self.X, self.y, self.out,
-                                                        name='pc', show=False), 'pc')
+    def per_class_bars(self, model, **kwargs):
+        """(bars, their labels, the figure's note) of show_per_class_accuracy(model)."""
+        fig = self.drawn(lambda: insight.show_per_class_accuracy(
+            model, self.X, self.y, self.out, show=False, **kwargs),
+            kwargs.get('name', 'per_class_accuracy'))
+        ax = fig.axes[0]
+        matrix = insight.confusion_matrix(self.y, insight.predict(model, self.X))
+        np.testing.assert_array_equal([bar.get_height() for bar in ax.patches],
+                                      insight.per_class_accuracy(matrix))
+        return ax.patches, [text.get_text() for text in ax.texts], [t.get_text() for t in fig.texts]
+
+    def test_the_per_class_figure_marks_and_names_the_dead_classes_in_red(self):
+        dead = insight.dead_classes(self.softmax, self.X)
+        self.assertIn(4, dead)
+        bars, labels, note = self.per_class_bars(self.softmax)
+        red = matplotlib.colors.to_rgba('tab:red')
+        self.assertEqual([c for c, bar in enumerate(bars) if bar.get_facecolor() == red], dead)
+        self.assertEqual([c for c, label in enumerate(labels) if label.startswith('dead')], dead)
+        self.assertEqual(note, [insight.explain_dead_classes(dead)])
+
+    def test_the_two_layer_nets_per_class_figure_marks_no_class_dead(self):
+        bars, labels, note = self.per_class_bars(self.twolayer, name='pc')
+        blue = matplotlib.colors.to_rgba('tab:blue')
+        self.assertEqual({bar.get_facecolor() for bar in bars}, {blue})
+        self.assertFalse(any('dead' in label for label in labels))
+        self.assertEqual(note, [])
 
     def test_figures_are_closed_when_not_shown(self):
         import matplotlib.pyplot as plt
