@@ -35,9 +35,10 @@ def _folder_of(path):
 
 
 DATA_FOLDERS = ('data', _folder_of(__file__) + '/data')
-GET_DATA_HINT = ("The project ships data/mnist.npz: restore it with `git checkout -- data/` "
-                 "or rebuild it with `python data/download_mnist.py`. A grader's folder holds "
-                 "the course's data/mnist_train.csv and data/mnist_test.csv instead.")
+GET_DATA_HINT = ("The project ships data/mnist.npz: rebuild it with "
+                 "`python data/download_mnist.py` (or, in a git clone, restore it with "
+                 "`git checkout -- data/`). A grader's folder holds the course's "
+                 "data/mnist_train.csv and data/mnist_test.csv instead.")
 
 
 class MnistDataError(Exception):
@@ -455,8 +456,9 @@ def plot_curves(train_loss_history, train_acc_history, valid_loss_history, valid
         try:    # the file savefig will write, opened now: out_dir may be missing or read-only
             open(f'{out_dir}/{run_name}_loss.png', 'ab').close()
         except OSError as err:
-            raise type(err)(f'cannot save the curves into out_dir {out_dir!r}: {err.strerror}. '
-                            'It must be an existing folder you may write to.') from None
+            raise type(err)(f'cannot save the curves: {err.strerror}. out_dir {out_dir!r} '
+                            'must be an existing folder you may write to, and run_name '
+                            f'{run_name!r} a name your system allows for a file.') from None
     epochs = np.arange(1, lengths[0] + 1)
     title = f' ({run_name})' if run_name is not None else ''
     panels = [('loss', 'Loss', train_loss_history, valid_loss_history),

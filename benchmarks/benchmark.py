@@ -1,11 +1,12 @@
 """How fast and how lean the pipeline is, measured against what the machine allows.
 
-    python benchmarks/benchmark.py            # full run: about 5 minutes on a quiet 2-core box
+    python benchmarks/benchmark.py            # full run: about 2 minutes on a quiet 2-core box
     python benchmarks/benchmark.py --quick    # a quarter of each epoch, 2 repeats, short RSS run
 
 Prints Markdown tables (paste-ready for the README), one row per measurement,
 each the median over --repeats runs:
-  - loading all splits as Python lists and as arrays, with the in-process cache cleared;
+  - loading all splits as Python lists (from the bundle and from the course's CSVs) and as
+    arrays, against what decompressing the data costs (benchmarks/loading.py);
   - seconds per training epoch through utils.train, both models, batch sizes 32/64/128;
   - the matmul-only bound of that epoch: the same matrix products on the same shapes
     and layouts, nothing else, timed on this machine right next to the epoch;

@@ -78,8 +78,8 @@ def verify(member, shape, *parts):
     if found != expected:
         raise utils.MnistDataError(
             f"the {member.replace('_', ' ')} are not MNIST's {name}: the SHA-256 of their "
-            f"content is {found}, expected {expected}. Restore data/ with `git checkout -- "
-            f"data/` in {ROOT}, or rebuild it with `python {DOWNLOAD_SCRIPT}`.")
+            f"content is {found}, expected {expected}. Rebuild data/ with `python "
+            f"{DOWNLOAD_SCRIPT}` (or, in a git clone, `git checkout -- data/` in {ROOT}).")
 
 
 def _stamp(path):

@@ -23,17 +23,17 @@ import contextlib
 import json
 import os
 import re
-import secrets
 import subprocess
 import sys
 from pathlib import Path
 
 import utils
 from lab import ROOT, data
-from lab.config import advice, load_config
+from lab.config import TRAIN_SIZE, advice, load_config
 from lab.figures import in_kernel, show_png, show_saved
 from lab.grade import COURSE_TESTS
-from lab.parallel import RunPool, available_cores
+from lab.parallel import RunPool, WorkersLost, available_cores, epoch_stats
+from lab.parameters import flag, whole
 from lab.progress import Progress
 from lab.runs import RUNS_DIR, new_run_dir, train_model
 
@@ -45,33 +45,6 @@ REGULARIZATIONS = (0.1, 0.01, 0.001, 0.0001, 1.0)
 # ---------------------------------------------------------------------------
 # Cells 1-3: the parameters, the data and the unit tests
 # ---------------------------------------------------------------------------
-
-def _flag(name, value):
-    """A parameter meant as True/False; papermill's -p passes 'false' and 'true' as text."""
-    if isinstance(value, bool):
-        return value
-    words = {'true': True, 'yes': True, '1': True, 'false': False, 'no': False, '0': False}
-    if isinstance(value, str) and value.strip().lower() in words:
-        return words[value.strip().lower()]
-    raise ValueError(f'{name} must be True or False, got {value!r}.')
-
-
-def _whole(name, value, low):
-    """A parameter meant as a whole number >= low, or None; an integral 3.0 is taken as 3."""
-    if value is None:
-        return None
-    number = value
-    if isinstance(value, str):
-        try:
-            number = float(value)
-        except ValueError:
-            number = None
-    if isinstance(number, bool) or not isinstance(number, (int, float)) \
-            or number != int(number) or number < low:
-        raise ValueError(f'{name} must be a whole number of at least {low} (or None), '
-                         f'got {value!r}.')
-    return int(number)
-
 
 def _test_modules(value):
     """UNIT_TESTS as a list of module names: None (the course's five), one name, a
@@ -94,11 +67,11 @@ def check_parameters(quick, epochs, seed, unit_tests, workers, sweep_config, tun
     texts turned into what they mean, WORKERS None turned into the number of cores.
     Raises ValueError naming the parameter, or lab.config.ConfigError naming the config.
     """
-    quick = _flag('QUICK', quick)
-    epochs = _whole('EPOCHS', epochs, 1)
-    seed = _whole('SEED', seed, 0)
+    quick = flag('QUICK', quick)
+    epochs = whole('EPOCHS', epochs, 1)
+    seed = whole('SEED', seed, 0)
     unit_tests = _test_modules(unit_tests)
-    workers = available_cores() if workers is None else _whole('WORKERS', workers, 1)
+    workers = available_cores() if workers is None else whole('WORKERS', workers, 1)
     config_overrides = overrides(quick, epochs)
     for config in ('configs/config_softmax.yaml', 'configs/config_twolayer.yaml', sweep_config,
                    tuning_config):
@@ -110,7 +83,7 @@ def check_data():
     """Load MNIST, verify it against the original files' SHA-256, and return a short report.
 
     Raises utils.MnistDataError, whose message says what is wrong and how to
-    restore the data (`git checkout -- data/` or `python data/download_mnist.py`).
+    restore the data (`python data/download_mnist.py`, or `git checkout -- data/` in a clone).
     """
     # The verified bytes are all a check needs (and what train_model uses):
     # converting them to float arrays here would only cost time and memory.
@@ -157,9 +130,6 @@ def overrides(quick=False, epochs=None):
     return {'epochs': 1} if quick else {}
 
 
-def draw_seed():
-    """A fresh seed for a run asked for without one, so that the run can be replayed."""
-    return secrets.randbelow(2 ** 31)
 
 
 @contextlib.contextmanager
@@ -185,28 +155,42 @@ def run(config, name, runs_dir=None, seed=None, **config_overrides):
     config_overrides: e.g. learning_rate=1.0, epochs=1.
     If start_runs() started this very run (same config as on disk now, name,
     folder, seed and overrides), it is taken from the background workers;
-    else it is trained now. A diverging run stops, says so, and is returned
-    with result.diverged set.
+    else it is trained now, and a started run of that name and folder, no
+    longer wanted, is stopped. A diverging run stops, says so, and is
+    returned with result.diverged set.
     """
     config = load_config(_resolve(config), **config_overrides)
     for line in advice(config):
         print(f'Note: {line}')
     runs_dir = RUNS_DIR if runs_dir is None else runs_dir
     key = _run_key(config, name, runs_dir, seed)
-    started = _started.pop(key, None)
+    finished, started = _finished.pop(key, None), _started.pop(key, None)
+    if finished is None and started is None:
+        _stop_stale(key)
     progress = Progress(name, config['Train']['epochs'])
     try:
-        if started is not None:
-            result = _pool.collect(key, started, progress)
-        else:
+        if finished is not None:
+            for epoch in range(len(finished.train_loss_history)):
+                progress(epoch_stats(finished, epoch))
+            result = finished
+        elif started is not None:
+            try:
+                result = _pool.collect(key, started, progress)
+            except WorkersLost as err:
+                stop_runs()
+                print(f'{err}: the runs still to come train in this kernel, one after another.')
+                started = None
+        if finished is None and started is None:
             with _one_blas_thread():
-                result = train_model(config, seed=draw_seed() if seed is None else seed,
-                                     run_name=name, runs_dir=runs_dir, callback=progress)
+                result = train_model(config, seed=seed, run_name=name, runs_dir=runs_dir,
+                                     callback=progress)
     except BaseException as err:
         # Ctrl-C or an error: the bar says the run stopped rather than stay mid-way.
         progress.finish(f'stopped by {type(err).__name__}')
-        if isinstance(err, KeyboardInterrupt):
+        if isinstance(err, KeyboardInterrupt) and _pool is not None:
             stop_runs()
+            print('Training in the background stopped; finished runs are kept. Run cell 2 '
+                  'again to train the others in the background, or just run their cells.')
         raise
     if result.diverged:
         progress.finish('DIVERGED')
@@ -254,6 +238,7 @@ def plot(result):
 
 _pool = None
 _started = {}         # run key -> Future of a run start_runs() began, until its cell takes it
+_finished = {}        # run key -> RunResult of a started run that finished before a stop
 _sweep_folders = {}   # (config, parameter, runs_dir) -> the folder start_runs() made for it
 
 
@@ -266,7 +251,8 @@ def _cost(config):
     """Rough seconds of a run on one core: its epochs' matrix products and per-batch work."""
     train, model = config['Train'], config['Model']
     width = model.get('hidden_size', 0) + 10
-    per_epoch = 48000 * 784 * width * 6 / 40e9 + 48000 / train['batch_size'] * 60e-6
+    per_epoch = (TRAIN_SIZE * 784 * width * 6 / 40e9
+                 + TRAIN_SIZE / train['batch_size'] * 60e-6)
     return train['epochs'] * per_epoch
 
 
@@ -280,6 +266,7 @@ def start_runs(sweep_config, tuning_config, workers, seed=None, **config_overrid
     """
     global _pool
     stop_runs()
+    _finished.clear()      # a new start supersedes what an earlier one trained
     if workers <= 1:
         return
     plan = [('configs/config_softmax.yaml', 'softmax', RUNS_DIR, seed, {}),
@@ -297,8 +284,7 @@ def start_runs(sweep_config, tuning_config, workers, seed=None, **config_overrid
     _pool = RunPool(workers)
     for _, checked, name, folder, asked_seed in queue_order(runs, workers):
         key = _run_key(checked, name, folder, asked_seed)
-        run_seed = draw_seed() if asked_seed is None else asked_seed
-        _started[key] = _pool.submit(key, checked, run_seed, name, folder)
+        _started[key] = _pool.submit(key, checked, asked_seed, name, folder)
     print(f"Training the notebook's {len(runs)} runs in the background, {workers} at a "
           'time; each training cell below shows its own run.')
 
@@ -319,13 +305,23 @@ def queue_order(runs, workers):
 
 
 def stop_runs():
-    """Stop what start_runs() started and forget it: later cells train anew."""
+    """Stop what start_runs() started: queued runs are cancelled, running ones stop after
+    their epoch. Runs that finished are kept for their cells; later cells train anew."""
     global _pool
     if _pool is not None:
         _pool.stop()
+    for key, future in _started.items():
+        if future.done() and not future.cancelled() and future.exception() is None:
+            _finished[key] = future.result()
     _pool = None
     _started.clear()
-    _sweep_folders.clear()
+
+
+def _stop_stale(key):
+    """Stop the started runs of key's name and folder: their cell trains anew instead."""
+    name, folder = key[:2]
+    for stale in [other for other in _started if other[:2] == (name, folder)]:
+        _pool.stop_run(_started.pop(stale))
 
 
 def _resolve(config):

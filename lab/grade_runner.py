@@ -57,6 +57,11 @@ class RecordingResult(unittest.TestResult):
 
     def addSkip(self, test, reason):
         super().addSkip(test, reason)
+        if getattr(self, 'current', {}).get('test') != test.id():
+            # A whole class skipped: no startTest came first.
+            self.records.append({'test': test.id(), 'outcome': 'skip', 'seconds': 0.0,
+                                 'printed': '', 'stderr': '', 'detail': reason})
+            return
         self.current.update(outcome='skip', detail=reason)
 
     def addUnexpectedSuccess(self, test):

@@ -15,6 +15,7 @@ collect() feeds `progress` each epoch's figures as the worker reports them.
 Ctrl-C (a kernel interrupt) while collecting stops the pool: queued runs are
 cancelled, running ones stop after their current epoch and are recorded as
 interrupted, finished ones keep their results; then KeyboardInterrupt goes on.
+A single run can be stopped the same way with stop_run().
 """
 import concurrent.futures as futures
 import multiprocessing
@@ -22,37 +23,39 @@ import os
 import signal
 import threading
 
-# In a worker: the pool's progress queue and stop event, set by _start_worker.
-_messages = _stop = None
+MAX_RUNS = 256      # runs one pool can take: the size of the shared stop flags
+BLAS_THREADS = ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS')
+
+# In a worker: the pool's progress queue and stop flags, set by _start_worker.
+_messages = _stopped = None
 
 
 class RunStopped(Exception):
-    """A worker's run was stopped because its pool was asked to stop (Ctrl-C)."""
+    """A worker's run was stopped: the notebook was interrupted, or its cell wants it no more."""
 
 
-def _start_worker(messages, stop):
-    global _messages, _stop
-    _messages, _stop = messages, stop
+class WorkersLost(RuntimeError):
+    """A worker process died (e.g. the machine ran out of memory): the pool is unusable."""
+
+
+def _start_worker(messages, stopped):
+    global _messages, _stopped
+    _messages, _stopped = messages, stopped
     # A kernel interrupt may reach the whole process group: stopping is the pool's call.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # One BLAS thread a worker: the workers already take every core. BLAS libraries read
-    # these variables when they load, which is now, with numpy, for the first time here.
-    for variable in ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS'):
-        os.environ[variable] = '1'
-    import numpy  # noqa: F401  (loads BLAS with the settings above)
 
 
-def _train(key, config, seed, run_name, runs_dir):
-    """A run in a worker: lab.runs.train_model, reporting each epoch to the pool."""
+def _train(index, key, config, seed, run_name, runs_dir):
+    """Run number `index` in a worker: lab.runs.train_model, reporting each epoch."""
     from lab.runs import train_model
 
-    if _stop.is_set():       # queued before the stop, picked up just after it
-        raise RunStopped('not started: the notebook was interrupted')
+    if _stopped[index]:      # stopped while queued, and picked up just after
+        raise RunStopped('not started: it was stopped while queued')
 
     def report(stats):
         _messages.put((key, stats))
-        if _stop.is_set():
-            raise RunStopped('stopped because the notebook was interrupted')
+        if _stopped[index]:
+            raise RunStopped('stopped: the notebook was interrupted, or its cell trained anew')
 
     return train_model(config, seed=seed, run_name=run_name, runs_dir=runs_dir, callback=report)
 
@@ -80,11 +83,17 @@ class RunPool:
     def __init__(self, workers):
         context = multiprocessing.get_context('spawn')
         self.workers = workers
-        self.messages, self.stop_event = context.Queue(), context.Event()
+        self.messages = context.Queue()
+        self.stopped = context.Array('b', MAX_RUNS, lock=False)   # one flag per run
+        # One BLAS thread a worker, as the workers take every core. BLAS reads these when
+        # numpy loads; a spawned worker inherits them from this process's environment,
+        # whatever imports numpy first there.
+        for variable in BLAS_THREADS:
+            os.environ[variable] = '1'
         self.executor = futures.ProcessPoolExecutor(
             workers, mp_context=context, initializer=_start_worker,
-            initargs=(self.messages, self.stop_event))
-        self.submitted = []     # every Future, so that a stop can cancel the queued ones
+            initargs=(self.messages, self.stopped))
+        self.submitted = []     # every Future, in order: its index is its stop flag's
         self.reported = {}      # key -> the epochs' figures the worker has sent so far
         self.lock = threading.Lock()
         self.listener = threading.Thread(target=self._listen, daemon=True)
@@ -102,13 +111,21 @@ class RunPool:
 
     def submit(self, key, config, seed, run_name, runs_dir=None):
         """Queue a run of train_model(config, seed, run_name, runs_dir); return its Future."""
-        future = self.executor.submit(_train, key, config, seed, run_name, runs_dir)
+        index = len(self.submitted)
+        if index == MAX_RUNS:
+            raise RuntimeError(f'a pool takes at most {MAX_RUNS} runs; start a new one.')
+        future = self.executor.submit(_train, index, key, config, seed, run_name, runs_dir)
         self.submitted.append(future)
         return future
 
+    def stop_run(self, future):
+        """Cancel a queued run, or stop a running one after its current epoch."""
+        self.stopped[self.submitted.index(future)] = 1
+        future.cancel()
+
     def collect(self, key, future, progress):
         """Wait for a submitted run, feeding progress(stats) with each epoch as it finishes;
-        return its RunResult (or raise what the run raised)."""
+        return its RunResult, or raise what the run raised (WorkersLost if a worker died)."""
         shown = 0
         try:
             while True:
@@ -122,11 +139,7 @@ class RunPool:
                         progress(stats)
                     shown += len(new)
         except futures.process.BrokenProcessPool as err:
-            raise RuntimeError(f'a worker process died ({err}); set WORKERS = 1 in the '
-                               'parameters cell to train in this process instead.') from None
-        except KeyboardInterrupt:
-            self.stop()
-            raise
+            raise WorkersLost(f'a worker process died ({err})') from None
         # Epochs whose report is still on its way: the result holds them all.
         for epoch in range(shown, len(result.train_loss_history)):
             progress(epoch_stats(result, epoch))
@@ -134,9 +147,10 @@ class RunPool:
 
     def stop(self):
         """Cancel queued runs, stop running ones after their current epoch, close the pool."""
+        for index in range(len(self.submitted)):
+            self.stopped[index] = 1     # first, so that no queued run starts meanwhile
         for future in self.submitted:
-            future.cancel()          # only queued runs can be cancelled
-        self.stop_event.set()
+            future.cancel()
         self.close()
 
     def close(self):

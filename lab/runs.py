@@ -27,6 +27,7 @@ import json
 import math
 import os
 import random
+import secrets
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -386,7 +387,8 @@ def train_model(config, seed=None, run_name=None, runs_dir=None, callback=None, 
     """Train a model as the notebook's cell 5 does, and keep the record.
 
     config:    a YAML path or a config dict; overrides (learning_rate=..., epochs=...) apply on top.
-    seed:      if given, seeds Python's random once, making the run reproducible bit for bit.
+    seed:      seeds Python's random once, making the run reproducible bit for bit; None
+               draws one. Either way the result records it, so any run can be replayed.
                (The shuffles are the only randomness: the initialisation is seeded by the model.)
     run_name:  the run's folder name under runs_dir (default: derived from the config);
                a plain name, which stays inside runs_dir.
@@ -410,8 +412,12 @@ def train_model(config, seed=None, run_name=None, runs_dir=None, callback=None, 
     settings = config['Train']
     train_images, train_y, val_images, val_y, test_images, test_y = data.splits()
 
-    if seed is not None:
-        random.seed(seed)
+    if seed is None:
+        seed = secrets.randbelow(2 ** 31)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise ValueError(f'seed must be a whole number (or None to draw one), got {seed!r}.')
+    seed = int(seed)
+    random.seed(seed)
     model = build_model(config)
     optimizer = SGD(learning_rate=settings['learning_rate'], reg=settings['reg'])
     batch_size, debug = settings['batch_size'], settings['debug']

@@ -12,7 +12,9 @@ the student left it, with the outputs of the run:
   * else main.ipynb's text with the outputs of the headless run
     runs/main.ipynb, code cells matched in order by their source (a cell that
     differs is named, and nothing is made);
-  * runs/main.ipynb as it is when only it holds answers.
+  * runs/main.ipynb as it is when only it holds answers. When both hold
+    answers and they differ, main.ipynb's text wins if it was saved last;
+    if runs/main.ipynb was changed after it, nothing is made.
 
 The PDF is made from a copy that keeps plots, text and answers and leaves out
 the text outputs (the handout asks for "all outputs of cells except for
@@ -37,15 +39,10 @@ from pathlib import Path
 
 import nbformat
 
+from lab.grade import REQUIRED
+from lab.parameters import flag
+
 ARCHIVE_NAME = 'hw1_code_submission.zip'
-REQUIRED = [
-    'configs/config_best.yaml', 'configs/config_exp.yaml', 'configs/config_softmax.yaml',
-    'configs/config_twolayer.yaml',
-    'models/__init__.py', 'models/_base_network.py', 'models/softmax_regression.py',
-    'models/two_layer_nn.py',
-    'optimizer/__init__.py', 'optimizer/_base_optimizer.py', 'optimizer/sgd.py',
-    'utils.py',
-]
 # Folder -> the file types that belong to the submission from it.
 FOLDERS = {'configs': ('.yaml', '.yml'), 'models': ('.py',), 'optimizer': ('.py',)}
 TEX_PACKAGES = ['pandoc', 'texlive-xetex', 'texlive-fonts-recommended', 'texlive-plain-generic']
@@ -98,8 +95,8 @@ def _refuse_outside_link(root, path):
         raise SubmissionError(
             f'cannot build the submission: {relative} is a symbolic link to '
             f'{os.path.realpath(path)}, outside the project, so the archive would carry that '
-            f'file instead of yours. Replace the link with the file itself '
-            f'(e.g. `cp --remove-destination "$(readlink -f {relative})" {relative}`).')
+            f'file instead of yours. Replace the link with the file itself: copy '
+            f'{os.path.realpath(path)} over it, after deleting the link.')
 
 
 def _walk(root, folder):
@@ -344,14 +341,21 @@ def write_up(root='.', notebook=None):
             COLAB_OMIT_OUTPUTS + f'), or run it headless with `{HEADLESS_COMMAND}`; then '
             'collect again.')
     run = read_notebook(run_path)
+    older_answers = ''
     if _markdown(main) != _markdown(run) and not _untouched(run):
         if _untouched(main):
             return WriteUp(run, 'main', f'{HEADLESS}, as it is: it holds your answers and the '
                                         f'outputs, while {MAIN} holds neither.', root)
-        raise SubmissionError(
-            f'{MAIN} and {HEADLESS} both hold answers, and they differ: collecting either would '
-            f'lose the other. Keep your answers in {MAIN} (copy what you wrote in {HEADLESS} '
-            'over), then collect again; or set NOTEBOOK to the one to export as it is.')
+        if run_path.stat().st_mtime > main_path.stat().st_mtime:
+            raise SubmissionError(
+                f'{MAIN} and {HEADLESS} hold different answers, and {HEADLESS} was changed '
+                f'last: collecting either could lose what you wrote in the other. Keep your '
+                f'answers in {MAIN} (copy over what you wrote in {HEADLESS}), then collect '
+                'again; or set NOTEBOOK to the one to export as it is.')
+        # The usual path: answers written, the notebook run headless (which copies them),
+        # then the answers edited on in main.ipynb. Its text is the newer: it wins.
+        older_answers = (f' {HEADLESS} holds older answers, from when it was run: they are '
+                         'not used.')
     merged, matched = merge_outputs(main, run)
     added = len(merged.cells) - len(main.cells)
     injected = (f"; papermill's cell of parameters ({_parameter_text(merged)}) is kept after "
@@ -359,7 +363,7 @@ def write_up(root='.', notebook=None):
     return WriteUp(merged, 'main',
                    f'{MAIN} (its text and your answers, as you left them) with the outputs of '
                    f'{HEADLESS}, the headless run: {matched} code cells matched by their source, '
-                   f'in order{injected}.', root)
+                   f'in order{injected}.{older_answers}', root)
 
 
 def _parameter_text(nb):
@@ -689,16 +693,6 @@ def _latex_errors(log, context=4):
 # Collecting: every step, its outcome, and one failure at the end
 # ---------------------------------------------------------------------------
 
-def flag(value, name):
-    """A notebook parameter meant as True or False. papermill passes `-p NAME false`
-    as the text 'false', so text is read too; anything else is an error."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ('true', 'false'):
-        return value.strip().lower() == 'true'
-    raise SubmissionError(f'{name} must be True or False, got {value!r}.')
-
-
 class Collection:
     """The submission, collected step by step as collect_submission.ipynb does it.
 
@@ -719,8 +713,8 @@ class Collection:
         self.archive = self.root / archive if not Path(archive).is_absolute() else Path(archive)
         self.archive_name = str(archive)
         self.notebook = notebook
-        self.keep_outputs = flag(keep_outputs, 'KEEP_OUTPUTS')
-        self.archive_only = flag(archive_only, 'ARCHIVE_ONLY')
+        self.keep_outputs = flag('KEEP_OUTPUTS', keep_outputs)
+        self.archive_only = flag('ARCHIVE_ONLY', archive_only)
         self.written = []      # one line per file written
         self.problems = []     # one line per thing that went wrong
         self.warnings = []     # answers still the template, missing glyphs

@@ -194,7 +194,7 @@ class TestColab(unittest.TestCase):
         self.assertGreater(pages, 5)
         self.assertEqual((self.folder / 'main.pdf').read_bytes()[:5], b'%PDF-')
         self.assertEqual(submission.archive_contents(self.folder / submission.ARCHIVE_NAME),
-                         sorted(submission.REQUIRED))
+                         sorted(submission.REQUIRED + ['configs/config_best.yaml']))
         # Colab's "Omit code cell output when saving this notebook": main.ipynb without plots.
         nb = nbformat.read(str(main), as_version=4)
         for cell in nb.cells:

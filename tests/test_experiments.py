@@ -7,8 +7,12 @@ import _thread
 import contextlib
 import io
 import json
+import multiprocessing
+import os
+import signal
 import tempfile
 import threading
+import time
 import unittest
 from pathlib import Path
 from unittest import mock
@@ -249,6 +253,26 @@ class TestBackgroundRuns(TempDirTestCase):
             best = experiments.run(str(config), 'best', seed=0, epochs=1)
         self.assertEqual(best.config['Model']['hidden_size'], 16)
         self.assertEqual(best.best_model.weights['W1'].shape, (784, 16))
+        # The run started with the old config was still queued: cancelled, so the fresh one
+        # has the folder's own name and nothing else was written under it.
+        self.assertEqual(best.run_dir.name, 'best')
+        self.assertEqual(sorted(path.name for path in (self.tmp / 'runs').glob('best*')),
+                         ['best'])
+
+    def test_a_dead_worker_leaves_the_runs_to_the_kernel_with_a_note(self):
+        printed = io.StringIO()
+        with mock.patch.object(experiments, 'RUNS_DIR', self.tmp / 'runs'), \
+                contextlib.redirect_stdout(printed):
+            experiments.start_runs(SWEEP, TUNING, 2, seed=0, epochs=1)
+            worker = multiprocessing.active_children()[0]
+            while not worker.is_alive():
+                time.sleep(0.05)
+            os.kill(worker.pid, signal.SIGKILL)
+            softmax = experiments.run('configs/config_softmax.yaml', 'softmax', seed=0, epochs=1)
+        self.assertIn('a worker process died', printed.getvalue())
+        self.assertIn('train in this kernel', printed.getvalue())
+        self.assertIsNone(experiments._pool)
+        self.assertEqual(softmax.status, 'finished')
 
     def test_an_interrupt_stops_the_workers_and_finished_runs_keep_their_results(self):
         folder = self.tmp / 'runs'
@@ -258,7 +282,7 @@ class TestBackgroundRuns(TempDirTestCase):
             first = experiments.run('configs/config_softmax.yaml', 'softmax', seed=0, epochs=2)
             # The runs are as long as each other, so they are queued in the notebook's order:
             # the tuned run is the last, and Ctrl-C arrives while its cell waits for it.
-            interrupt = threading.Timer(1.0, _thread.interrupt_main)
+            interrupt = threading.Timer(3.0, _thread.interrupt_main)
             self.addCleanup(interrupt.cancel)
             interrupt.start()
             with self.assertRaises(KeyboardInterrupt):
@@ -271,6 +295,14 @@ class TestBackgroundRuns(TempDirTestCase):
                     for path in folder.rglob('results.json') if path.parent != first.run_dir]
         self.assertTrue(statuses)
         self.assertNotIn('running', statuses)   # each stopped run says it was interrupted
+        # Runs that finished before the interrupt are kept for their cells, not trained again.
+        kept = {key[0]: result for key, result in experiments._finished.items()}
+        self.assertIn('twolayer', kept)
+        with mock.patch.object(experiments, 'RUNS_DIR', folder), \
+                contextlib.redirect_stdout(io.StringIO()):
+            twolayer = experiments.run(SWEEP, 'twolayer', seed=0, epochs=2)
+        self.assertIs(twolayer, kept['twolayer'])
+        self.assertEqual(twolayer.run_dir, folder / 'twolayer')
 
 
 class TestBackgroundRunsInAKernel(TempDirTestCase):

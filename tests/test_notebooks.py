@@ -232,7 +232,8 @@ class TestNotebooks(unittest.TestCase):
         self.assertNotIn('WARNING: ', said)           # the write-up is filled in
         self.assertEqual(main.read_bytes(), written)   # the student's notebook is untouched
         archive = self.repo / submission.ARCHIVE_NAME
-        self.assertEqual(submission.archive_contents(archive), sorted(submission.REQUIRED))
+        self.assertEqual(submission.archive_contents(archive),
+                         sorted(submission.REQUIRED + ['configs/config_best.yaml']))
         pdf = self.repo / 'main.pdf'
         pages = int(re.search(r'Wrote main\.pdf: (\d+) pages', said).group(1))
         self.assertEqual(pdf.read_bytes()[:5], b'%PDF-')
