@@ -14,9 +14,11 @@
 
 Facts of MNIST (SHA-256 of the original files, digit counts) come from
 tests.test_loading. The real arrays are read from data/mnist.npz with np.load alone;
-TestShippedBundle pins that file to those facts. The original .gz files are looked for in
-the shared folder beside the repository; tests needing them are skipped without them.
-Nothing here uses the internet or writes into the project's data/ folder.
+TestShippedBundle pins that file to those facts. MNIST's four original .gz files are
+built from those arrays in a temporary folder (setUpModule): gzip of the IDX header and
+the bytes, whose content is exactly the original's (TestBuiltOriginals pins it to the
+SHA-256s), so every test runs wherever the project does, and none is skipped for lack
+of them. Nothing here uses the internet or writes into the project's data/ folder.
 """
 import errno
 import functools
@@ -34,6 +36,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import unittest
@@ -68,12 +71,7 @@ MNIST = {
 # (unsigned bytes, 3 dimensions) then 60000, 28, 28; magic 0x00000801 then 60000.
 TRAIN_IMAGES_HEADER = bytes.fromhex('00000803 0000ea60 0000001c 0000001c')
 TRAIN_LABELS_HEADER = bytes.fromhex('00000801 0000ea60')
-ORIGINALS_DIR = next((folder for folder in (ROOT.parent / 'shared' / 'mnist',
-                                            Path('/work/shared/mnist'))
-                      if (folder / 'train-images-idx3-ubyte.gz').is_file()), None)
-NEEDS_ORIGINALS = unittest.skipIf(
-    ORIGINALS_DIR is None, "MNIST's four original .gz files are not on this machine "
-    "(looked in ../shared/mnist beside the repository and /work/shared/mnist)")
+ORIGINALS_DIR = None    # MNIST's four original .gz files, built by setUpModule
 RESTORE_HINTS = ('git checkout -- data/', 'download_mnist.py')
 CASES = 150  # per kind of damage in each fuzz test: bounded, seeded, fast
 
@@ -84,6 +82,18 @@ def shipped():
     Shared between tests: never change them in place."""
     with np.load(SHIPPED) as bundle:
         return {member: bundle[member] for member in bundle.files}
+
+
+def setUpModule():
+    """Build MNIST's four original .gz files from the shipped arrays into ORIGINALS_DIR."""
+    global ORIGINALS_DIR
+    ORIGINALS_DIR = Path(tempfile.mkdtemp(prefix='hw1-mnist-originals-'))
+    unittest.addModuleCleanup(shutil.rmtree, ORIGINALS_DIR, ignore_errors=True)
+    for member, (name, _, _) in MNIST.items():
+        array = shipped()[member]
+        content = lab.data.idx_header(array.shape) + array.tobytes()
+        # Level 6 (as gzip's command): 1 s for all four, level 9 would take 12 s.
+        (ORIGINALS_DIR / (name + '.gz')).write_bytes(gzip.compress(content, compresslevel=6))
 
 
 def flat(images):
@@ -573,6 +583,18 @@ class TestCsvFuzz(TempDirTestCase):
 # lab/data.py
 # ---------------------------------------------------------------------------
 
+class TestBuiltOriginals(unittest.TestCase):
+    def test_the_built_files_decompress_to_mnists_original_content(self):
+        # The SHA-256 of each original file's uncompressed content, as MNIST's SHA256SUMS
+        # lists them (MNIST's table, from tests.test_loading, which hard-codes them).
+        self.assertEqual(sorted(path.name for path in ORIGINALS_DIR.iterdir()),
+                         sorted(name + '.gz' for name, _, _ in MNIST.values()))
+        for name, _, digest in MNIST.values():
+            with self.subTest(name):
+                content = gzip.decompress((ORIGINALS_DIR / (name + '.gz')).read_bytes())
+                self.assertEqual(hashlib.sha256(content).hexdigest(), digest)
+
+
 class TestVerify(unittest.TestCase):
     def test_the_expected_sha256_are_mnists(self):
         self.assertEqual(dict(lab.data.ORIGINALS),
@@ -728,7 +750,6 @@ class TestBuildBundle(TempDirTestCase):
         self.assertOnlyTheOldBundle()
 
 
-@NEEDS_ORIGINALS
 class TestReadOriginals(TempDirTestCase):
     def originals_with(self, name, content=None):
         """A folder with MNIST's four .gz files, name replaced by content (None: missing)."""
@@ -773,7 +794,6 @@ class TestDownloadScript(TempDirTestCase):
                               cwd=str(self.tmp), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               universal_newlines=True, timeout=120)
 
-    @NEEDS_ORIGINALS
     def test_from_the_original_files_it_writes_a_bundle_equal_to_the_shipped_one(self):
         out = self.tmp / 'mnist.npz'
         done = self.run_script('--from', str(ORIGINALS_DIR), '--out', str(out))
@@ -827,7 +847,6 @@ def serve(test, folder, handler=QuietHandler):
     return f'http://127.0.0.1:{server.server_address[1]}/'
 
 
-@NEEDS_ORIGINALS
 class TestDownload(TempDirTestCase):
     """download() from mirrors served on 127.0.0.1 (proxies bypassed): no internet."""
 
@@ -1002,7 +1021,6 @@ class TestRecommendedCommands(TempDirTestCase):
                 self.run_command(self.recommended(message, 'git '), cwd=clone)
                 self.assertIsNone(self.load(clone))
 
-    @NEEDS_ORIGINALS
     def test_the_download_script_rebuilds_the_data_from_a_mirror(self):
         mirror = serve(self, ORIGINALS_DIR)
         for state in self.STATES:
