@@ -67,7 +67,8 @@ def main():
             seconds, executed = run_notebook(folder, args.tuning)
             times['default'].append(seconds)
     ratio = median(p / s for p, s in zip(times['default'], times['WORKERS 1']))
-    print(f'\n`JUPYTER_PATH=jupyter python -m papermill main.ipynb runs/main.ipynb -p TUNING_CONFIG {args.tuning}`\n')
+    print(f'\n`JUPYTER_PATH=jupyter python -m papermill main.ipynb runs/main.ipynb '
+          f'-p TUNING_CONFIG {args.tuning}`\n')
     print('| workers | wall (each run) | median |')
     print('|---|---|---|')
     for name, values in times.items():
