@@ -14,10 +14,11 @@ final accuracies, both saved in the sweep's folder.
 
 With more than one worker (the WORKERS parameter; by default one per core),
 start_runs() trains all the notebook's runs in the background as soon as
-the data is checked (lab.parallel), longest first; each training cell then
-takes its own run, shows its progress live and returns it. A cell whose
-config, name, seed or overrides differ from what was started (a config edited
-since, a re-run cell) trains anew: a cell never gets a stale run.
+the data is checked (lab.parallel), long runs first, the rest in the cells'
+order (queue_order); each training cell then takes its own run, shows its
+progress live and returns it. A cell whose config, name, seed or overrides
+differ from what was started (a config edited since, a re-run cell) trains
+anew and stops the started one: a cell never gets a stale run.
 """
 import contextlib
 import json
@@ -128,8 +129,6 @@ def overrides(quick=False, epochs=None):
     if epochs is not None:
         return {'epochs': epochs}
     return {'epochs': 1} if quick else {}
-
-
 
 
 @contextlib.contextmanager

@@ -196,8 +196,9 @@ def make_archive(root='.', out=ARCHIVE_NAME, verbose=True):
     names = submission_files(root)
     _check_compiles(root, names)
     target = _archive_target(root, out, names)
-    handle, partial = tempfile.mkstemp(dir=target.parent, prefix=target.name, suffix='.part')
-    os.close(handle)
+    # Written beside the target, then moved into place: an interrupted build leaves no half
+    # archive. (Not tempfile.mkstemp: its files are private, 0600, whatever the umask.)
+    partial = target.with_name(target.name + '.part')
     try:
         with zipfile.ZipFile(partial, 'w', compression=zipfile.ZIP_DEFLATED) as archive:
             for name in names:

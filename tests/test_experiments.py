@@ -146,8 +146,6 @@ class TestSweep(unittest.TestCase):
         self.assertIn('Epoch 0, batch 0:', log)
 
 
-
-
 class TestParameters(unittest.TestCase):
     CONFIGS = ('configs/config_twolayer.yaml', 'configs/config_exp.yaml')
 

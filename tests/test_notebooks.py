@@ -291,7 +291,6 @@ class TestNotebooks(unittest.TestCase):
             self.assertEqual(list(repo.glob('*.pdf')), [])
 
 
-
 class TestNotebookSurvivesADivergedRun(unittest.TestCase):
     """A tuning config that diverges in its first epoch: cells 28-29 say so, and go on."""
 

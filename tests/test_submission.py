@@ -48,6 +48,14 @@ class TestArchive(TempDirTestCase):
     def build(self, out=submission.ARCHIVE_NAME):
         return quietly(submission.make_archive, self.root, out)[0]
 
+    def test_the_archive_is_readable_as_the_umask_says_with_no_part_file_left(self):
+        old = os.umask(0o022)
+        self.addCleanup(os.umask, old)
+        self.build()
+        mode = (self.root / submission.ARCHIVE_NAME).stat().st_mode & 0o777
+        self.assertEqual(mode, 0o644)
+        self.assertEqual(list(self.root.glob('*.part')), [])
+
     def test_archive_holds_exactly_the_graded_code(self):
         (self.root / 'models' / '__pycache__').mkdir()
         (self.root / 'models' / '__pycache__' / 'two_layer_nn.cpython-311.pyc').write_bytes(b'x')
