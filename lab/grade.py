@@ -58,6 +58,7 @@ COURSE_CONFIGS = {
                                      'Model': {'type': 'TwoLayerNet', 'hidden_size': 128}},
 }
 REQUIRED = sorted([*ALLOWED_IMPORTS, *COURSE_CONFIGS, 'configs/config_exp.yaml'])
+TABLE_WIDTH = 100     # the grade table fits a terminal of this many columns
 CSV_NAMES = {'train': 'mnist_train.csv', 'test': 'mnist_test.csv'}
 
 
@@ -226,12 +227,19 @@ class Report:
         return bool(self.tests) and self.passed == len(self.tests) and not self.problems
 
     def table(self):
-        """The report as text: per-test table, rule checks, score and the caveat."""
-        width = max([len(test['test']) for test in self.tests] + [40])
+        """The report as text, at most TABLE_WIDTH columns: per-test table grouped by test
+        class, rule checks, score and the caveat."""
+        name_width = TABLE_WIDTH - len('    ') - len('  result  seconds')
         lines = [f'Pre-flight grade of {self.archive.name} with {self.python}', '',
-                 f"{'test':<{width}}  result  seconds", '-' * (width + 17)]
+                 f"{'test':<{name_width + 4}}  result  seconds", '-' * TABLE_WIDTH]
+        group = None
         for test in self.tests:
-            lines.append(f"{test['test']:<{width}}  {test['outcome']:<6}  {test['seconds']:7.2f}")
+            test_class, _, method = test['test'].rpartition('.')
+            if test_class != group:
+                group = test_class
+                lines.append(_clipped(test_class, TABLE_WIDTH))
+            lines.append(f"    {_clipped(method, name_width):<{name_width}}  "
+                         f"{test['outcome']:<6}  {test['seconds']:7.2f}")
         lines.append('')
         for check in ('files', 'imports', 'printing', 'configs', 'tests'):
             found = [problem for name, problem in self.problems if name == check]
@@ -246,6 +254,11 @@ class Report:
                   'The course grades with further, private tests: a full score here is '
                   'necessary, not sufficient.']
         return '\n'.join(lines)
+
+
+def _clipped(text, width):
+    """text, cut to width characters with an ellipsis if longer."""
+    return text if len(text) <= width else text[:width - 1] + '\u2026'
 
 
 def run_tests(folder, python=sys.executable, timeout=1200):

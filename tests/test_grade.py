@@ -98,6 +98,19 @@ class TestCourseConfigs(unittest.TestCase):
         self.assertIn('config_twolayer.yaml: Train.learning_rate is 0.5', problems[0])
 
 
+class TestTable(unittest.TestCase):
+    def test_the_table_fits_a_terminal_of_100_columns(self):
+        long = 'test_valid_mode_leaves_two_layer_gradients_and_weights_untouched_' * 2
+        tests = [{'test': f'tests.test_network.TestValidModeLeavesTheModelAlone.{name}',
+                  'outcome': 'pass', 'seconds': 0.5, 'printed': '', 'detail': ''}
+                 for name in ('test_short', long)]
+        table = grade.Report(Path('hw1_code_submission.zip'), 'python', tests).table()
+        self.assertLessEqual(max(len(line) for line in table.splitlines()), grade.TABLE_WIDTH)
+        self.assertEqual(grade.TABLE_WIDTH, 100)
+        self.assertEqual(table.count('TestValidModeLeavesTheModelAlone'), 1)  # one group heading
+        self.assertIn('    test_short', table)
+
+
 class GraderTestCase(unittest.TestCase):
     """Builds the course's CSVs once and makes archives from edited copies of the project."""
 
