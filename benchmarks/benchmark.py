@@ -1,7 +1,7 @@
 """How fast and how lean the pipeline is, measured against what the machine allows.
 
-    python benchmarks/benchmark.py            # full run: about 2 minutes on a quiet 2-core box
-    python benchmarks/benchmark.py --quick    # a quarter of each epoch, 2 repeats, short RSS run
+    python -m benchmarks.benchmark            # full run: about 2 minutes on a quiet 2-core box
+    python -m benchmarks.benchmark --quick    # a quarter of each epoch, 2 repeats, short RSS run
 
 Prints Markdown tables (paste-ready for the README), one row per measurement,
 each the median over --repeats runs:
@@ -24,6 +24,8 @@ import argparse
 import os
 import sys
 
+from benchmarks import machine
+
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -42,9 +44,7 @@ def parse_args(argv=None):
 
 
 ARGS = parse_args()
-# Must happen before numpy (or torch) is imported: BLAS reads these once, at load time.
-for _var in ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS'):
-    os.environ[_var] = str(ARGS.threads)
+machine.set_blas_threads(ARGS.threads)     # before numpy (or torch) is imported
 
 import datetime  # noqa: E402
 import functools  # noqa: E402
@@ -52,17 +52,13 @@ import random  # noqa: E402
 import subprocess  # noqa: E402
 import time  # noqa: E402
 from contextlib import nullcontext  # noqa: E402
-from pathlib import Path  # noqa: E402
 from statistics import median  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-import loading  # noqa: E402  (benchmarks/loading.py)
-import machine  # noqa: E402  (benchmarks/machine.py)
 import utils  # noqa: E402
-from lab import runs  # noqa: E402
+from benchmarks import loading  # noqa: E402
+from lab import ROOT, runs  # noqa: E402
 from models import SoftmaxRegression, TwoLayerNet  # noqa: E402
 from optimizer import SGD  # noqa: E402
 
@@ -208,20 +204,16 @@ def torch_epoch(kind, X, y, order, dtype, init):
 # Peak memory of a full run
 # ---------------------------------------------------------------------------
 
+# Run with the project folder as the working directory, which `-c` puts on sys.path.
 RSS_CHILD = """
-import json, resource, sys, tempfile, time
-sys.path.insert(0, sys.argv[1])
+import json, sys, tempfile, time
+from benchmarks.machine import peak_kib
 from lab.runs import train_model
 start = time.perf_counter()
 with tempfile.TemporaryDirectory() as folder:
-    result = train_model(sys.argv[2], seed=0, runs_dir=folder, epochs=int(sys.argv[3]))
+    result = train_model(sys.argv[1], seed=0, runs_dir=folder, epochs=int(sys.argv[2]))
 seconds = time.perf_counter() - start
-try:  # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent across fork + exec.
-    status = dict(line.split(':', 1) for line in open('/proc/self/status'))
-    kib = int(status['VmHWM'].split()[0])
-except OSError:
-    kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({'kib': kib, 'seconds': seconds, 'test_acc': result.test_acc}))
+print(json.dumps({'kib': peak_kib(), 'seconds': seconds, 'test_acc': result.test_acc}))
 """
 
 
@@ -230,7 +222,7 @@ def full_run(epochs):
     in a fresh Python process (so nothing this benchmark holds is counted)."""
     import json
     config = str(ROOT / 'configs' / 'config_twolayer.yaml')
-    out = subprocess.run([sys.executable, '-c', RSS_CHILD, str(ROOT), config, str(epochs)],
+    out = subprocess.run([sys.executable, '-c', RSS_CHILD, config, str(epochs)], cwd=ROOT,
                          check=True, capture_output=True, text=True, env=os.environ).stdout
     found = json.loads(out.strip().splitlines()[-1])
     return found['kib'] / 1024, found['seconds'], found['test_acc']
@@ -261,7 +253,7 @@ def fmt(value, unit='s'):
 def main():
     repeats, fraction = ARGS.repeats, (0.25 if ARGS.quick else 1.0)
     scale = 1 / fraction
-    command = ' '.join(['python benchmarks/benchmark.py'] + sys.argv[1:])
+    command = ' '.join(['python -m benchmarks.benchmark'] + sys.argv[1:])
     print(f'Benchmark run {datetime.date.today().isoformat()}: `{command}`  ')
     print(f'Machine: {describe_machine()}; BLAS threads {ARGS.threads}.  ')
     if ARGS.quick:

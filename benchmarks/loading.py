@@ -1,6 +1,6 @@
 """Loading MNIST, against what loading it can cost at the least.
 
-    python benchmarks/loading.py [--repeats N]
+    python -m benchmarks.loading [--repeats N]
 
 Times, in one process with the garbage collector on, each path interleaved
 with the others so that they share the machine's load (the median of N
@@ -30,17 +30,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 from statistics import median
 from unittest import mock
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-import utils  # noqa: E402
-from lab import grade  # noqa: E402
-from machine import describe  # noqa: E402  (benchmarks/machine.py)
+import utils
+from benchmarks.machine import describe
+from lab import ROOT, grade
 
 BUNDLE = ROOT / 'data' / utils.BUNDLE
 # Targets of the performance issue, as ratios: (numerator, denominator, at most).
@@ -106,28 +103,20 @@ def time_paths(csv_data_dir, repeats):
     return times
 
 
+# Run with the project folder as the working directory, which `-c` puts on sys.path.
 PEAK_CHILD = """
 import sys
-sys.path.insert(0, sys.argv[1])
-import loading
-before = loading.peak_kib()
-loading.paths(sys.argv[2])[sys.argv[3]]()
-print(loading.peak_kib() - before)
+from benchmarks import loading, machine
+before = machine.peak_kib()
+loading.paths(sys.argv[1])[sys.argv[2]]()
+print(machine.peak_kib() - before)
 """
-
-
-def peak_kib():
-    """This process's peak resident memory so far (VmHWM), in KiB."""
-    for line in Path('/proc/self/status').read_text().splitlines():
-        if line.startswith('VmHWM:'):
-            return int(line.split()[1])
-    raise OSError('no VmHWM in /proc/self/status')
 
 
 def peak_mib(csv_data_dir, name):
     """Peak memory of one path above the interpreter's, in MiB, in a fresh process."""
-    done = subprocess.run([sys.executable, '-c', PEAK_CHILD, str(Path(__file__).parent),
-                           str(csv_data_dir), name], capture_output=True, text=True, check=True)
+    done = subprocess.run([sys.executable, '-c', PEAK_CHILD, str(csv_data_dir), name], cwd=ROOT,
+                          capture_output=True, text=True, check=True)
     return int(done.stdout.split()[-1]) / 1024
 
 

@@ -1,6 +1,6 @@
 """The whole notebook, headless: one worker against the default, and where the time goes.
 
-    python benchmarks/notebook.py [--repeats 2] [--tuning configs/config_exp.yaml]
+    python -m benchmarks.notebook [--repeats 2] [--tuning configs/config_exp.yaml]
 
 Runs main.ipynb with papermill in a fresh copy of the project, alternately
 with `-p WORKERS 1` (every run trained in the kernel, one after another) and
@@ -20,9 +20,8 @@ import time
 from pathlib import Path
 from statistics import median
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from machine import describe  # noqa: E402  (benchmarks/machine.py)
+from benchmarks.machine import describe
+from lab import ROOT
 
 NOT_COPIED = shutil.ignore_patterns('.git', 'runs', '__pycache__', '.hypothesis', '*.pdf', '*.zip',
                                     '.ipynb_checkpoints', '.venv')

@@ -1,6 +1,6 @@
 """Where one training epoch's time goes, line by line, in the models' own code.
 
-    python benchmarks/profile_epoch.py [--model softmax] [--batch-size 32]
+    python -m benchmarks.profile_epoch [--model softmax] [--batch-size 32]
 
 Runs one epoch of utils.train as lab.runs.train_model runs it (shuffled
 batches gathered from the uint8 images) under line_profiler, which times
@@ -16,17 +16,14 @@ slower than a plain one, whose time is printed for comparison; shares are
 what to read.
 """
 import argparse
-import os
 import random
 import sys
 import time
-from pathlib import Path
 
-for _var in ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS'):
-    os.environ[_var] = '1'     # before numpy is imported: BLAS reads these once
+from benchmarks import machine
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-import machine  # noqa: E402  (benchmarks/machine.py)
+machine.set_blas_threads(1)     # before numpy is imported
+
 import utils  # noqa: E402
 from lab import runs  # noqa: E402
 from models import SoftmaxRegression, TwoLayerNet  # noqa: E402

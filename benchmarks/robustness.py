@@ -1,7 +1,7 @@
 """What the input checks cost, and what too-high learning rates do.
 
-    python benchmarks/robustness.py [--repeats 7]     # cost of the checks
-    python benchmarks/robustness.py --survey          # and the learning-rate survey
+    python -m benchmarks.robustness [--repeats 7]     # cost of the checks
+    python -m benchmarks.robustness --survey          # and the learning-rate survey
 
 Cost: one epoch of the two-layer default (48,000 images, batches of 64, one
 BLAS thread), run as lab.runs.train_model runs it: batches gathered from the
@@ -21,18 +21,14 @@ Survey: one epoch per model and learning rate, printing where the watch
 stops the run (TrainingDiverged) or the validation accuracy it reaches.
 """
 import argparse
-import os
 import random
 import statistics
-import sys
 import time
-from pathlib import Path
 
-for _var in ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS'):
-    os.environ[_var] = '1'     # before numpy is imported: BLAS reads these once
+from benchmarks import machine
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-import machine  # noqa: E402  (benchmarks/machine.py)
+machine.set_blas_threads(1)     # before numpy is imported
+
 import utils  # noqa: E402
 from lab import runs  # noqa: E402
 from models import SoftmaxRegression, TwoLayerNet  # noqa: E402

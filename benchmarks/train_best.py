@@ -2,16 +2,13 @@
 figures the README quotes: best validation accuracy, test accuracy of that
 best-validation model, wall and CPU time, and the machine's load.
 
-    OPENBLAS_NUM_THREADS=1 python benchmarks/train_best.py [--seed N]
+    OPENBLAS_NUM_THREADS=1 python -m benchmarks.train_best [--seed N]
 """
 import argparse
 import os
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from lab import ROOT, runs  # noqa: E402
+from lab import ROOT, runs
 
 BEST = ROOT / 'configs' / 'config_best.yaml'
 SEED = 0     # the seed config_best.yaml's header documents

@@ -4,8 +4,8 @@ How configs/config_best.yaml was chosen: candidates are compared on the
 validation split (the last 12,000 training images); the test set is looked at
 once, for the chosen config, by train_model at the end of the confirming run.
 
-Usage (from anywhere; one candidate per argument, overrides separated by commas):
-    OPENBLAS_NUM_THREADS=1 python benchmarks/tune_twolayer.py \
+Usage (from the project folder; one candidate per argument, overrides separated by commas):
+    OPENBLAS_NUM_THREADS=1 python -m benchmarks.tune_twolayer \
         hidden_size=512,learning_rate=0.5,epochs=3  hidden_size=512,learning_rate=1.0,epochs=3
 An optional first argument `--seed N` sets the shuffling seed (default 0).
 Prints, per candidate, the validation accuracy after every epoch, the best
@@ -15,10 +15,8 @@ time is noisy on a shared machine; CPU time much less so).
 import os
 import sys
 import tempfile
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from lab import ROOT, runs  # noqa: E402
+from lab import ROOT, runs
 
 BASE = ROOT / 'configs' / 'config_twolayer.yaml'
 
