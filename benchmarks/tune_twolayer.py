@@ -7,13 +7,13 @@ once, for the chosen config, by train_model at the end of the confirming run.
 Usage (from the project folder; one candidate per argument, overrides separated by commas):
     OPENBLAS_NUM_THREADS=1 python -m benchmarks.tune_twolayer \
         hidden_size=512,learning_rate=0.5,epochs=3  hidden_size=512,learning_rate=1.0,epochs=3
-An optional first argument `--seed N` sets the shuffling seed (default 0).
+`--seed N` sets the shuffling seed (default 0).
 Prints, per candidate, the validation accuracy after every epoch, the best
 epoch, the last epoch's training accuracy, and the wall and CPU time (wall
 time is noisy on a shared machine; CPU time much less so).
 """
+import argparse
 import os
-import sys
 import tempfile
 
 from lab import ROOT, runs
@@ -25,8 +25,13 @@ def parse(candidate):
     """'hidden_size=512,learning_rate=0.5' -> {'hidden_size': 512, 'learning_rate': 0.5}."""
     overrides = {}
     for item in candidate.split(','):
-        key, value = item.split('=')
-        number = float(value)
+        key, _, value = item.partition('=')
+        try:
+            number = float(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f'{item!r} is not KEY=NUMBER: write a candidate as '
+                'hidden_size=512,learning_rate=0.5') from None
         overrides[key] = int(number) if number.is_integer() and key in (
             'hidden_size', 'batch_size', 'epochs') else number
     return overrides
@@ -57,9 +62,18 @@ def main(candidates, seed=0):
               flush=True)
 
 
+def checked(candidate):
+    """The candidate as given, once parse accepts it (argparse's type)."""
+    parse(candidate)
+    return candidate
+
+
 if __name__ == '__main__':
-    arguments = sys.argv[1:]
-    seed = 0
-    if arguments[:1] == ['--seed']:
-        seed, arguments = int(arguments[1]), arguments[2:]
-    main(arguments or ['hidden_size=128,learning_rate=0.1,epochs=1'], seed)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--seed', type=int, default=0, help='shuffling seed (default 0)')
+    parser.add_argument('candidates', nargs='*', type=checked,
+                        default=['hidden_size=128,learning_rate=0.1,epochs=1'],
+                        help='overrides of config_twolayer.yaml, e.g. '
+                             'hidden_size=512,learning_rate=0.5,epochs=3')
+    args = parser.parse_args()
+    main(args.candidates, args.seed)
