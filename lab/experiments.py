@@ -30,7 +30,7 @@ from pathlib import Path
 
 import utils
 from lab import ROOT, data
-from lab.config import TRAIN_SIZE, advice, load_config
+from lab.config import TRAIN_SIZE, ConfigError, advice, load_config
 from lab.figures import in_kernel, show_png, show_saved
 from lab.grade import COURSE_TESTS
 from lab.parallel import RunPool, WorkersLost, available_cores, epoch_stats
@@ -61,23 +61,64 @@ def _test_modules(value):
     return names
 
 
+# The student's playground, and what cells 28-29 train by default.
+PLAYGROUND = 'configs/config_exp.yaml'
+
+
+class NotebookStop(Exception):
+    """A notebook cell stops on bad input: `problem` (an exception) says what and where.
+
+    IPython (Jupyter, Colab, papermill's kernel) shows an exception through its
+    _render_traceback_() if it has one: here the message alone, without a page
+    of traceback above it. The cell still fails, so Run All and papermill stop.
+    """
+
+    def __init__(self, cell, problem):
+        self.cell, self.problem = cell, problem
+        super().__init__(f'{cell} stopped: {problem}')
+
+    def _render_traceback_(self):
+        return [f'{self.cell} stopped: {self.problem}',
+                'Nothing has been trained. Fix this, then run the notebook again from the top.']
+
+
 def check_parameters(quick, epochs, seed, unit_tests, workers, sweep_config, tuning_config):
     """Check the notebook's parameters and every config it will train, before any training.
 
     Returns (QUICK, EPOCHS, SEED, UNIT_TESTS, WORKERS) as the cells use them: papermill's
     texts turned into what they mean, WORKERS None turned into the number of cores.
-    Raises ValueError naming the parameter, or lab.config.ConfigError naming the config.
+    A bad parameter (ValueError naming it) or config (lab.config.ConfigError naming the
+    file, line and key) raises NotebookStop('Cell 1', that error). configs/config_exp.yaml,
+    the student's playground, gets a note if it is broken but not trained in this run.
     """
-    quick = flag('QUICK', quick)
-    epochs = whole('EPOCHS', epochs, 1)
-    seed = whole('SEED', seed, 0)
-    unit_tests = _test_modules(unit_tests)
-    workers = available_cores() if workers is None else whole('WORKERS', workers, 1)
-    config_overrides = overrides(quick, epochs)
-    for config in ('configs/config_softmax.yaml', 'configs/config_twolayer.yaml', sweep_config,
-                   tuning_config):
-        load_config(_resolve(config), **config_overrides)
+    try:
+        quick = flag('QUICK', quick)
+        epochs = whole('EPOCHS', epochs, 1)
+        seed = whole('SEED', seed, 0)
+        unit_tests = _test_modules(unit_tests)
+        workers = available_cores() if workers is None else whole('WORKERS', workers, 1)
+        config_overrides = overrides(quick, epochs)
+        trained = ('configs/config_softmax.yaml', 'configs/config_twolayer.yaml', sweep_config,
+                   tuning_config)
+        for config in trained:
+            load_config(_resolve(config), **config_overrides)
+    except ValueError as err:       # lab.config.ConfigError is one
+        raise NotebookStop('Cell 1', err) from None
+    _note_a_broken_playground(trained)
     return quick, epochs, seed, unit_tests, workers
+
+
+def _note_a_broken_playground(trained):
+    """Print a note if configs/config_exp.yaml is broken while this run does not train it."""
+    playground = Path(_resolve(PLAYGROUND)).resolve()
+    if any(isinstance(config, (str, Path)) and Path(_resolve(config)).resolve() == playground
+           for config in trained):
+        return
+    try:
+        load_config(playground)
+    except ConfigError as err:
+        print(f'Note: {err} This run does not train {PLAYGROUND} (TUNING_CONFIG is '
+              f'{trained[-1]}), so it goes on.')
 
 
 def check_data():

@@ -147,7 +147,8 @@ class TestSweep(unittest.TestCase):
 
 
 class TestParameters(unittest.TestCase):
-    CONFIGS = ('configs/config_twolayer.yaml', 'configs/config_exp.yaml')
+    # The course's default twice: the tests do not read the student's config_exp.yaml.
+    CONFIGS = ('configs/config_twolayer.yaml', 'configs/config_twolayer.yaml')
 
     def check(self, quick=False, epochs=None, seed=None, unit_tests=None, workers=None,
               configs=CONFIGS):
@@ -173,14 +174,75 @@ class TestParameters(unittest.TestCase):
                  (dict(unit_tests='tests.test_nope'), 'UNIT_TESTS'),
                  (dict(unit_tests='os'), 'UNIT_TESTS')]
         for parameters, name in cases:
-            with self.subTest(**parameters), self.assertRaises(ValueError) as caught:
+            with self.subTest(**parameters), \
+                    self.assertRaises(experiments.NotebookStop) as caught:
                 self.check(**parameters)
+            self.assertIsInstance(caught.exception.problem, ValueError)
             self.assertIn(name, str(caught.exception))
 
     def test_a_misspelt_config_is_reported_at_once(self):
-        with self.assertRaises(ConfigError) as caught:
+        with self.assertRaises(experiments.NotebookStop) as caught:
             self.check(configs=('configs/config_twolayer.yaml', 'configs/typo.yaml'))
+        self.assertIsInstance(caught.exception.problem, ConfigError)
         self.assertIn('typo.yaml', str(caught.exception))
+
+
+class TestCellOneStops(TempDirTestCase):
+    """A config error stops cell 1 with one message naming the file, line and key, shown as
+    IPython (Jupyter, papermill) shows it: that message, without a page of traceback."""
+
+    def typo(self):
+        """A copy of the course's two-layer config with the issue's typo on line 5."""
+        path = self.tmp / 'config_exp.yaml'
+        path.write_text((ROOT / 'configs' / 'config_twolayer.yaml').read_text().replace(
+            'learning_rate: 0.1', 'learning_rate: 0.1.'))
+        self.assertIn('learning_rate: 0.1.', path.read_text().splitlines()[4])
+        return path
+
+    def shown_by_ipython(self, source, namespace):
+        """What IPython prints when it runs source, and whether the cell failed."""
+        from IPython.core.interactiveshell import InteractiveShell
+        shell = InteractiveShell.instance()
+        shell.user_ns.update(namespace)
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
+            outcome = shell.run_cell(source)
+        return printed.getvalue(), outcome.success
+
+    def test_a_typo_in_the_tuning_config_stops_cell_1_with_one_clear_message(self):
+        source = ('experiments.check_parameters(False, None, None, None, 1, '
+                  f'"configs/config_twolayer.yaml", {str(self.typo())!r})')
+        shown, success = self.shown_by_ipython(source, {'experiments': experiments})
+        self.assertFalse(success)
+        self.assertTrue(shown.startswith(f'Cell 1 stopped: {self.tmp / "config_exp.yaml"}, '
+                                         'line 5: learning_rate must be a number'), shown)
+        self.assertIn('Nothing has been trained', shown)
+        self.assertNotIn('Traceback', shown)
+        self.assertEqual(len(shown.splitlines()), 2, shown)
+
+    def test_a_broken_playground_not_trained_in_this_run_gets_a_note(self):
+        printed = io.StringIO()
+        with mock.patch.object(experiments, 'PLAYGROUND', str(self.typo())), \
+                contextlib.redirect_stdout(printed):
+            experiments.check_parameters(False, None, None, None, 1, *TestParameters.CONFIGS)
+        self.assertIn('Note: ', printed.getvalue())
+        self.assertIn('line 5: learning_rate', printed.getvalue())
+        self.assertIn('does not train', printed.getvalue())
+
+    def test_a_sound_playground_gets_no_note(self):
+        printed = io.StringIO()
+        with mock.patch.object(experiments, 'PLAYGROUND', str(ROOT / 'configs' /
+                                                             'config_softmax.yaml')), \
+                contextlib.redirect_stdout(printed):
+            experiments.check_parameters(False, None, None, None, 1, *TestParameters.CONFIGS)
+        self.assertEqual(printed.getvalue(), '')
+
+    def test_a_playground_trained_in_this_run_stops_it(self):
+        typo = str(self.typo())
+        with mock.patch.object(experiments, 'PLAYGROUND', typo), \
+                self.assertRaises(experiments.NotebookStop):
+            experiments.check_parameters(False, None, None, None, 1,
+                                         'configs/config_twolayer.yaml', typo)
 
 
 class TestQueueOrder(unittest.TestCase):
