@@ -232,11 +232,12 @@ def run(config, name, runs_dir=None, seed=None, **config_overrides):
             print('Training in the background stopped; finished runs are kept. Run cell 2 '
                   'again to train the others in the background, or just run their cells.')
         raise
+    # The run's own time: a run trained in the background may have finished before its cell.
     if result.diverged:
-        progress.finish('DIVERGED')
+        progress.finish('DIVERGED', seconds=result.seconds)
         print(result.diverged)
     else:
-        progress.finish(f'test acc {result.test_acc:.4f}')
+        progress.finish(f'test acc {result.test_acc:.4f}', seconds=result.seconds)
         print(f'test accuracy {result.test_acc:.4f} (best-validation model, epoch '
               f'{result.best_epoch + 1})')
     problems = [problem for problem in (result.save_error, result.log_error) if problem]

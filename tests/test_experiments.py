@@ -9,6 +9,7 @@ import io
 import json
 import multiprocessing
 import os
+import queue
 import signal
 import tempfile
 import threading
@@ -17,8 +18,9 @@ import unittest
 from pathlib import Path
 from unittest import mock
 
-from lab import experiments, progress
-from lab.config import ConfigError
+from lab import experiments, parallel, progress
+from lab.config import ConfigError, load_config
+from lab.runs import RunResult
 from tests import ROOT, TempDirTestCase
 from tests.test_progress import epoch_stats
 
@@ -72,6 +74,60 @@ class TestRun(unittest.TestCase):
         self.assertIn('kept in memory', printed)
         self.assertNotIn('saved in', printed)
         self.assertIsNotNone(result.best_model)
+
+
+class TestRunTrainedInTheBackground(TempDirTestCase):
+    """A cell taking a run a worker trained shows that run's own time, not the moment its
+    display took (which was 0 s for a run finished before its cell: '40/40 epochs 0s')."""
+
+    def setUp(self):
+        super().setUp()
+        config = load_config(ROOT / 'configs' / 'config_softmax.yaml', epochs=2)
+        self.result = RunResult(config=config, run_dir=self.tmp / 'softmax', seconds=73.6,
+                                train_loss_history=[0.5, 0.4], train_acc_history=[0.8, 0.9],
+                                valid_loss_history=[0.5, 0.4], valid_acc_history=[0.8, 0.9],
+                                best_epoch=1, test_acc=0.9, seed=0)
+        self.key = experiments._run_key(config, 'softmax', self.tmp, 0)
+        self.addCleanup(experiments._finished.clear)
+        self.addCleanup(experiments._started.clear)
+
+    def final_bar(self):
+        stream = io.StringIO()
+        with mock.patch.object(experiments, 'Progress',
+                               lambda name, epochs: progress.Progress(name, epochs, stream)), \
+                contextlib.redirect_stdout(io.StringIO()):
+            taken = experiments.run('configs/config_softmax.yaml', 'softmax', runs_dir=self.tmp,
+                                    seed=0, epochs=2)
+        self.assertIs(taken, self.result)
+        return stream.getvalue().rstrip('\n').split('\r')[-1]
+
+    def test_a_run_finished_before_its_cell_shows_its_recorded_time(self):
+        experiments._finished[self.key] = self.result
+        self.assertIn('2/2 epochs 74s | test acc 0.9000', self.final_bar())
+
+    def test_a_run_collected_from_a_worker_shows_its_recorded_time(self):
+        def collect(key, future, show):
+            for epoch in range(2):
+                show(parallel.epoch_stats(self.result, epoch))
+            return self.result
+
+        experiments._started[self.key] = object()
+        with mock.patch.object(experiments, '_pool', mock.Mock(collect=collect)):
+            self.assertIn('2/2 epochs 74s | test acc 0.9000', self.final_bar())
+
+    def test_a_worker_reports_the_runs_time_with_each_epoch(self):
+        def train_model(config, callback, **options):
+            callback(epoch_stats(0, 1))
+            return 'done'
+
+        messages = queue.Queue()
+        with mock.patch.object(parallel, '_messages', messages), \
+                mock.patch.object(parallel, '_stopped', [0]), \
+                mock.patch('lab.runs.train_model', train_model):
+            self.assertEqual(parallel._train(0, 'key', {}, 0, 'run', None), 'done')
+        key, stats = messages.get_nowait()
+        self.assertEqual(stats, dict(epoch_stats(0, 1), seconds=stats['seconds']))
+        self.assertGreaterEqual(stats['seconds'], 0)
 
 
 class TestOptions(unittest.TestCase):
