@@ -28,6 +28,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+
 import utils
 from lab import ROOT, data
 from lab.config import TRAIN_SIZE, ConfigError, advice, load_config
@@ -41,6 +43,11 @@ from lab.runs import RUNS_DIR, new_run_dir, train_model
 # The handout's sweeps: cells 10-17 and 18-27.
 LEARNING_RATES = (1.0, 0.1, 0.01, 0.05)
 REGULARIZATIONS = (0.1, 0.01, 0.001, 0.0001, 1.0)
+# The settings figures name, in words, and the course's values of them.
+WORDS = {'learning_rate': 'learning rate', 'reg': 'regularization', 'batch_size': 'batch size',
+         'hidden_size': 'hidden units', 'lr_decay': 'learning-rate decay'}
+COURSE_VALUES = {'learning_rate': 0.1, 'reg': 0.001, 'batch_size': 64, 'hidden_size': 128,
+                 'lr_decay': 1.0}
 
 
 # ---------------------------------------------------------------------------
@@ -260,14 +267,47 @@ def describe(result):
             f'test accuracy {result.test_acc:.4f}, {result.seconds:.0f} s')
 
 
+def in_words(result):
+    """What a run is, in words, for its figures: 'learning rate 0.1' for a sweep's run, else
+    the model and how its config differs from the course's ('softmax regression, course
+    defaults'; the number of epochs shows on the figures' axis)."""
+    base = re.sub(r'-\d+$', '', result.run_dir.name)     # runs/softmax-2 is a softmax run too
+    for parameter in ('learning_rate', 'reg'):
+        if base.startswith(f'{parameter}_'):
+            return f'{WORDS[parameter]} {base[len(parameter) + 1:]}'
+    model = result.config['Model']
+    words = 'softmax regression' if model['type'] == 'SoftmaxRegression' else 'two-layer network'
+    settings = {**result.config['Train'], **model}
+    changed = [f'{settings[name]:g} {WORDS[name]}' if name == 'hidden_size'
+               else f'{WORDS[name]} {settings[name]:g}'
+               for name, value in COURSE_VALUES.items()
+               if name in settings and settings[name] != value]
+    return f"{words}, {', '.join(changed) if changed else 'course defaults'}"
+
+
+def _wrapped(text, first=40, width=60):
+    """text broken into lines at its commas: the first line at most `first` characters (the
+    figure's title puts 'Accuracy per epoch, ' before it), the others `width`."""
+    lines = ['']
+    for part in text.split(', '):
+        limit = first if len(lines) == 1 else width
+        if lines[-1] and len(lines[-1]) + 2 + len(part) > limit:
+            lines[-1] += ','
+            lines.append(part)
+        else:
+            lines[-1] += (', ' if lines[-1] else '') + part
+    return '\n'.join(lines)
+
+
 def plot(result):
-    """Show a run's learning curves and save them as PNGs in its folder."""
+    """Show a run's learning curves, titled in_words(result), and save them as PNGs in its
+    folder."""
     if not result.train_loss_history:
         print(f'{result.run_dir.name}: no finished epoch to plot ({result.diverged}).')
         return
     name, notebook = result.run_dir.name, in_kernel()
     utils.plot_curves(*result.histories, run_name=name, save_only=notebook,
-                      out_dir=str(result.run_dir))
+                      out_dir=str(result.run_dir), title=_wrapped(in_words(result)))
     if notebook:
         for suffix in ('loss', 'accuracy'):
             show_png(result.run_dir / f'{name}_{suffix}.png')
@@ -437,22 +477,7 @@ class Sweep:
         sweep_<parameter>.png (its path kept in self.figure) and results.txt / results.json."""
         import matplotlib.pyplot as plt
 
-        if not self.results:
-            raise ValueError('this sweep has no runs yet: call sweep.run(value) first.')
-        # One panel above the other, so each keeps the page's full width in the PDF.
-        fig, (acc_ax, loss_ax) = plt.subplots(2, 1, figsize=(8, 7.5), sharex=True)
-        for value, result in self.results:
-            epochs = range(1, len(result.valid_acc_history) + 1)
-            label = f'{self.parameter} = {value:g}' + (' (diverged)' if result.diverged else '')
-            acc_ax.plot(epochs, result.valid_acc_history, marker='o', label=label)
-            loss_ax.plot(epochs, result.valid_loss_history, marker='o', label=label)
-        for ax, what in [(acc_ax, 'validation accuracy'), (loss_ax, 'validation loss')]:
-            ax.set_title(f'{what.capitalize()} per epoch, by {self.parameter}')
-            ax.set_ylabel(what)
-            ax.grid(alpha=0.3)
-            ax.legend()
-        loss_ax.set_xlabel('epoch')
-        fig.tight_layout()
+        fig = self.overlay()
         self.figure = self.folder / f'sweep_{self.parameter}.png'
         fig.savefig(self.figure, dpi=100)
         table = self.table()
@@ -466,6 +491,35 @@ class Sweep:
                   f'saved in {_shown(self.folder)}')
         else:
             plt.close(fig)
+
+    def overlay(self):
+        """The figure of the runs' validation accuracy (axis 0 to 1) and loss per epoch, one
+        line per value: in the legend by value, in colours along viridis by value's rank."""
+        import matplotlib.pyplot as plt
+
+        if not self.results:
+            raise ValueError('this sweep has no runs yet: call sweep.run(value) first.')
+        words = WORDS.get(self.parameter, self.parameter)
+        # One panel above the other, so each keeps the page's full width in the PDF.
+        fig, (acc_ax, loss_ax) = plt.subplots(2, 1, figsize=(8, 7.5), sharex=True)
+        # By value, in colours along one colour map, so that neighbours look alike.
+        ordered = sorted(self.results, key=lambda pair: pair[0])
+        colours = plt.get_cmap('viridis')(np.linspace(0, 0.85, len(ordered)))
+        for (value, result), colour in zip(ordered, colours):
+            epochs = range(1, len(result.valid_acc_history) + 1)
+            label = f'{words} {value:g}' + (' (diverged)' if result.diverged else '')
+            acc_ax.plot(epochs, result.valid_acc_history, marker='o', color=colour, label=label)
+            loss_ax.plot(epochs, result.valid_loss_history, marker='o', color=colour, label=label)
+        acc_ax.set_ylim(0, 1)       # a run stuck at 0.3 must not look like one learning well
+        for ax, what in [(acc_ax, 'validation accuracy'), (loss_ax, 'validation loss')]:
+            ax.set_title(f'{what.capitalize()} per epoch, by {words}')
+            ax.set_ylabel(what)
+            ax.grid(alpha=0.3)
+            ax.legend()
+        loss_ax.locator_params(axis='x', integer=True)
+        loss_ax.set_xlabel('epoch')
+        fig.tight_layout()
+        return fig
 
 
 def sweep(config, parameter, values, show=True, **options):

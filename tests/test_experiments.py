@@ -202,6 +202,92 @@ class TestSweep(unittest.TestCase):
         self.assertIn('Epoch 0, batch 0:', log)
 
 
+def made_up_run(folder, name, accuracies, config=None, diverged=None):
+    """A RunResult with made-up histories, named name under folder: nothing trains."""
+    config = config or load_config(ROOT / 'configs' / 'config_twolayer.yaml')
+    losses = [1 - acc for acc in accuracies]
+    return RunResult(config=config, run_dir=Path(folder) / name, diverged=diverged,
+                     train_loss_history=losses, train_acc_history=accuracies,
+                     valid_loss_history=losses, valid_acc_history=accuracies)
+
+
+class TestSweepFigure(TempDirTestCase):
+    """The overlay a grader reads at a glance: legend by value, colours along one colour map,
+    accuracy from 0 to 1, titles in words."""
+
+    def overlay(self, parameter, values):
+        import matplotlib.pyplot as plt
+        sweep = experiments.Sweep(SWEEP, parameter, runs_dir=self.tmp)
+        for value in values:        # in the handout's order, not sorted
+            sweep.results.append((value, made_up_run(self.tmp, f'{parameter}_{value:g}',
+                                                     [0.3 + value / 10, 0.35 + value / 10])))
+        figure = sweep.overlay()
+        self.addCleanup(plt.close, figure)
+        return figure.axes
+
+    def test_the_legend_lists_the_values_in_order_in_words(self):
+        accuracy, loss = self.overlay('learning_rate', experiments.LEARNING_RATES)
+        for ax in (accuracy, loss):
+            self.assertEqual([text.get_text() for text in ax.get_legend().get_texts()],
+                             ['learning rate 0.01', 'learning rate 0.05', 'learning rate 0.1',
+                              'learning rate 1'])
+
+    def test_colours_follow_viridis_by_the_values_rank(self):
+        import matplotlib.pyplot as plt
+        import numpy as np
+        accuracy, _ = self.overlay('reg', experiments.REGULARIZATIONS)
+        viridis = plt.get_cmap('viridis')
+        positions = []
+        for line in accuracy.get_lines():
+            colour = np.array(line.get_color())[:3]
+            distances = [np.abs(np.array(viridis(x))[:3] - colour).sum()
+                         for x in np.linspace(0, 1, 256)]
+            positions.append(int(np.argmin(distances)))
+        self.assertEqual(positions, sorted(positions))
+        self.assertEqual(len(set(positions)), len(positions))
+
+    def test_the_accuracy_axis_runs_from_0_to_1_and_titles_are_in_words(self):
+        accuracy, loss = self.overlay('reg', experiments.REGULARIZATIONS)
+        self.assertEqual(accuracy.get_ylim(), (0, 1))
+        self.assertEqual(accuracy.get_title(), 'Validation accuracy per epoch, by regularization')
+        self.assertEqual(loss.get_title(), 'Validation loss per epoch, by regularization')
+
+
+class TestRunTitles(TempDirTestCase):
+    """Per-run figures are titled with what the run is, in words, not its folder's name."""
+
+    def test_a_sweeps_run_is_named_by_its_setting(self):
+        self.assertEqual(experiments.in_words(made_up_run(self.tmp, 'learning_rate_0.1', [0.5])),
+                         'learning rate 0.1')
+        self.assertEqual(experiments.in_words(made_up_run(self.tmp, 'reg_0.001-2', [0.5])),
+                         'regularization 0.001')
+
+    def test_a_default_run_says_course_defaults(self):
+        softmax = load_config(ROOT / 'configs' / 'config_softmax.yaml', epochs=1)
+        self.assertEqual(experiments.in_words(made_up_run(self.tmp, 'softmax', [0.5], softmax)),
+                         'softmax regression, course defaults')
+
+    def test_a_tuned_run_names_what_differs_from_the_course(self):
+        tuned = load_config(ROOT / 'configs' / 'config_twolayer.yaml', hidden_size=256,
+                            batch_size=32, learning_rate=0.5, reg=1e-5, epochs=40)
+        self.assertEqual(experiments.in_words(made_up_run(self.tmp, 'best', [0.5], tuned)),
+                         'two-layer network, learning rate 0.5, regularization 1e-05, '
+                         'batch size 32, 256 hidden units')
+
+    def test_a_long_title_breaks_at_a_comma_to_fit_the_figure(self):
+        text = ('two-layer network, learning rate 0.5, regularization 1e-05, batch size 32, '
+                '256 hidden units')
+        self.assertEqual(experiments._wrapped(text).split('\n'),
+                         ['two-layer network, learning rate 0.5,',
+                          'regularization 1e-05, batch size 32, 256 hidden units'])
+
+    def test_plot_gives_plot_curves_the_title_in_words(self):
+        with mock.patch.object(experiments.utils, 'plot_curves') as plot_curves:
+            experiments.plot(made_up_run(self.tmp, 'reg_0.1', [0.1, 0.38]))
+        self.assertEqual(plot_curves.call_args.kwargs['title'], 'regularization 0.1')
+        self.assertEqual(plot_curves.call_args.kwargs['run_name'], 'reg_0.1')
+
+
 class TestParameters(unittest.TestCase):
     # The course's default twice: the tests do not read the student's config_exp.yaml.
     CONFIGS = ('configs/config_twolayer.yaml', 'configs/config_twolayer.yaml')
