@@ -435,13 +435,15 @@ def evaluate(batched_test_data, batched_test_label, model, debug=True, log_file=
 # ---------------------------------------------------------------------------
 
 def plot_curves(train_loss_history, train_acc_history, valid_loss_history, valid_acc_history,
-                run_name=None, save_only=False, out_dir='.'):
+                run_name=None, save_only=False, out_dir='.', title=None):
     """Two figures against epoch: train and validation loss; train and validation accuracy.
 
     The four histories hold one value per epoch each. With run_name (a file
     name, without folders), both are also saved as <run_name>_loss.png and
     <run_name>_accuracy.png in out_dir, the current folder or one that exists.
-    With save_only, they are saved and closed instead of shown.
+    With save_only, they are saved and closed instead of shown. title: what
+    the run is, in words, for the figures' titles (default: the run_name).
+    The accuracy axis runs from 0 to 1, so that a run stuck low looks it.
     """
     lengths = [len(history) for history in (train_loss_history, train_acc_history,
                                             valid_loss_history, valid_acc_history)]
@@ -460,7 +462,10 @@ def plot_curves(train_loss_history, train_acc_history, valid_loss_history, valid
                             'must be an existing folder you may write to, and run_name '
                             f'{run_name!r} a name your system allows for a file.') from None
     epochs = np.arange(1, lengths[0] + 1)
-    title = f' ({run_name})' if run_name is not None else ''
+    if title is not None:
+        title = f', {title}'
+    else:
+        title = f' ({run_name})' if run_name is not None else ''
     panels = [('loss', 'Loss', train_loss_history, valid_loss_history),
               ('accuracy', 'Accuracy', train_acc_history, valid_acc_history)]
     for suffix, label, train_values, valid_values in panels:
@@ -470,6 +475,9 @@ def plot_curves(train_loss_history, train_acc_history, valid_loss_history, valid
         ax.set_title(f'{label} per epoch{title}')
         ax.set_xlabel('epoch')
         ax.set_ylabel(label.lower())
+        ax.locator_params(axis='x', integer=True)     # epochs are whole numbers
+        if suffix == 'accuracy':
+            ax.set_ylim(0, 1)
         ax.legend()
         ax.grid(alpha=0.3)
         fig.tight_layout()

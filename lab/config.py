@@ -14,8 +14,8 @@ SCHEMA below lists every key: its section, its type, the range it must lie
 in, its default when it may be left out, and the models it belongs to.
 load_config checks a file or dict against it and returns a new dict with
 every key present and checked; every problem is a ConfigError naming the
-file, the key and what is accepted. The YAML is read strictly: a key or a
-section given twice is an error. advice() then lists what a checked config
+file, the line (for a YAML file), the key and what is accepted. The YAML is
+read strictly: a key or a section given twice is an error. advice() then lists what a checked config
 asks for that is allowed but pointless, for the notebook to print.
 """
 import difflib
@@ -158,6 +158,7 @@ class StrictLoader(yaml.SafeLoader):
 
     def construct_document(self, node):
         self.root = node        # the top-level mapping, whose keys are the sections
+        self.lines = key_lines(node)
         return super().construct_document(node)
 
     def construct_mapping(self, node, deep=False):
@@ -178,18 +179,60 @@ class StrictLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep)
 
 
+def key_lines(root):
+    """{(section,): line, (section, key): line} of a YAML document's node, lines from 1:
+    where each section and each key under it is written, for messages."""
+    lines = {}
+    if not isinstance(root, yaml.MappingNode):
+        return lines
+    for section_node, keys_node in root.value:
+        if not isinstance(section_node, yaml.ScalarNode):   # `? [a]: ...`: no name to look up
+            continue
+        section = section_node.value
+        lines.setdefault((section,), section_node.start_mark.line + 1)
+        if isinstance(keys_node, yaml.MappingNode):
+            for key_node, _ in keys_node.value:
+                if isinstance(key_node, yaml.ScalarNode):
+                    lines.setdefault((section, key_node.value), key_node.start_mark.line + 1)
+    return lines
+
+
+def _syntax_error(source, err):
+    """The ConfigError of a YAML syntax error: the file, the line and what it reads, the
+    problem in PyYAML's words, and how keys are written."""
+    # The context ('while scanning a simple key') is where the bad line starts; the
+    # problem mark is often the line after it.
+    mark = getattr(err, 'context_mark', None) or getattr(err, 'problem_mark', None)
+    if mark is None:
+        return ConfigError(f'{source} is not valid YAML: {err}')
+    problem = getattr(err, 'problem', None) or 'unreadable'
+    try:
+        text = open(source, encoding='utf-8').read().splitlines()[mark.line].strip()
+    except (OSError, UnicodeDecodeError, IndexError):
+        text = ''
+    shown = f' (it reads {text!r})' if text else ''
+    return ConfigError(f'{source}, line {mark.line + 1}{shown} is not valid YAML: {problem}. '
+                       'Write each key as `name: value`, a space after the colon, indented '
+                       'under its section as in the other files of configs/.')
+
+
 def _read(config):
-    """(where it came from, the raw nested dict) of a YAML path or a dict."""
+    """(where it came from, the raw nested dict, key_lines()) of a YAML path or a dict
+    (whose lines are {})."""
     if isinstance(config, dict):
         # Overrides are written into the sections: copy those, never the caller's dicts.
         return 'config', {section: dict(keys) if isinstance(keys, dict) else keys
-                          for section, keys in config.items()}
+                          for section, keys in config.items()}, {}
     if not isinstance(config, (str, os.PathLike)):
         raise ConfigError(f"a config is a YAML file's path or a dict, got {type(config).__name__}.")
     source = str(config)
     try:
         with open(config, encoding='utf-8') as handle:
-            return source, yaml.load(handle, Loader=StrictLoader)
+            loader = StrictLoader(handle)
+            try:
+                return source, loader.get_single_data(), getattr(loader, 'lines', {})
+            finally:
+                loader.dispose()
     except FileNotFoundError:
         raise ConfigError(f"config file {source} does not exist; the defaults live in "
                           f"{ROOT / 'configs'}.") from None
@@ -197,6 +240,8 @@ def _read(config):
         raise ConfigError(f'config file {source} cannot be read ({err}).') from None
     except ConfigError as err:
         raise ConfigError(f'{source}: {err}') from None
+    except yaml.MarkedYAMLError as err:
+        raise _syntax_error(source, err) from None
     except (yaml.YAMLError, ValueError) as err:     # ValueError: e.g. a date such as 2001-02-30
         raise ConfigError(f'{source} is not valid YAML: {err}') from None
 
@@ -210,7 +255,13 @@ def load_config(config, **overrides):
     (hidden_size only for TwoLayerNet, the one model that has it: given for
     another model, it is an error).
     """
-    source, raw = _read(config)
+    source, raw, lines = _read(config)
+
+    def where(*place):
+        """The source, and the line of a section or (section, key) in a YAML file."""
+        line = lines.get(place)
+        return source if line is None else f'{source}, line {line}'
+
     if raw is None:
         raise ConfigError(f"{source} is empty; it needs the sections 'Train:' and 'Model:'.")
     if not isinstance(raw, dict):
@@ -218,14 +269,14 @@ def load_config(config, **overrides):
                           f"keys indented under it; found a {type(raw).__name__} instead.")
     for section in raw:
         if section not in SECTIONS:
-            raise ConfigError(_unknown_key_message(source, section, SECTIONS))
+            raise ConfigError(_unknown_key_message(where(section), section, SECTIONS))
     for section in SECTIONS:
         if section not in raw:
             raise ConfigError(f'{source} has no section {section!r}.')
         if not isinstance(raw[section], dict):
             found = 'nothing' if raw[section] is None else _shown(raw[section])
-            raise ConfigError(f'{source}: the section {section!r} must hold keys indented under '
-                              f'it, found {found}.')
+            raise ConfigError(f'{where(section)}: the section {section!r} must hold keys '
+                              f'indented under it, found {found}.')
     for name, value in overrides.items():
         if name not in SCHEMA:
             raise ConfigError(_unknown_key_message('override', name, list(SCHEMA)))
@@ -237,15 +288,16 @@ def load_config(config, **overrides):
     for section in SECTIONS:
         for name in raw[section]:
             if name not in keys_of(section):
-                raise ConfigError(_unknown_key_message(f'{source}, section {section}', name,
-                                                       keys_of(section)))
+                raise ConfigError(_unknown_key_message(f'{where(section, name)}, section '
+                                                       f'{section}', name, keys_of(section)))
     checked = {section: {} for section in SECTIONS}
     for name, key in SCHEMA.items():
         given = raw[key.section]
-        label = f"{'override' if name in overrides else source}: {name}"
+        label = f"{'override' if name in overrides else where(key.section, name)}: {name}"
         if name not in given:
             if key.default is REQUIRED:
-                raise ConfigError(f'{source}: section {key.section} lacks the key {name!r}.')
+                raise ConfigError(f'{where(key.section)}: section {key.section} lacks the key '
+                                  f'{name!r}.')
             checked[key.section][name] = key.default
         elif given[name] is None:
             raise ConfigError(f"{label} has no value (nothing after the colon); give it one, "
@@ -257,14 +309,14 @@ def load_config(config, **overrides):
     if model_type not in MODELS:
         close = difflib.get_close_matches(model_type, MODELS, n=1)
         hint = f'Did you mean {close[0]!r}? ' if close else ''
-        raise ConfigError(f"{source}: unknown model type {_shown(model_type)}. {hint}"
-                          f"The models are {', '.join(MODELS)}.")
+        raise ConfigError(f"{where('Model', 'type')}: unknown model type {_shown(model_type)}. "
+                          f"{hint}The models are {', '.join(MODELS)}.")
     for name, key in SCHEMA.items():
         if key.models is None or model_type in key.models:
             continue
         if name in raw[key.section]:
-            where = 'override' if name in overrides else source
-            raise ConfigError(f"{where}: {name} is a setting of {', '.join(key.models)}; "
+            place = 'override' if name in overrides else where(key.section, name)
+            raise ConfigError(f"{place}: {name} is a setting of {', '.join(key.models)}; "
                               f"{model_type} has no such parameter. Leave {name} out, or set "
                               f"the type to {key.models[0]}.")
         del checked[key.section][name]

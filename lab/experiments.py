@@ -28,9 +28,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+
 import utils
 from lab import ROOT, data
-from lab.config import TRAIN_SIZE, advice, load_config
+from lab.config import TRAIN_SIZE, ConfigError, advice, load_config
 from lab.figures import in_kernel, show_png, show_saved
 from lab.grade import COURSE_TESTS
 from lab.parallel import RunPool, WorkersLost, available_cores, epoch_stats
@@ -41,6 +43,11 @@ from lab.runs import RUNS_DIR, new_run_dir, train_model
 # The handout's sweeps: cells 10-17 and 18-27.
 LEARNING_RATES = (1.0, 0.1, 0.01, 0.05)
 REGULARIZATIONS = (0.1, 0.01, 0.001, 0.0001, 1.0)
+# The settings figures name, in words, and the course's values of them.
+WORDS = {'learning_rate': 'learning rate', 'reg': 'regularization', 'batch_size': 'batch size',
+         'hidden_size': 'hidden units', 'lr_decay': 'learning-rate decay'}
+COURSE_VALUES = {'learning_rate': 0.1, 'reg': 0.001, 'batch_size': 64, 'hidden_size': 128,
+                 'lr_decay': 1.0}
 
 
 # ---------------------------------------------------------------------------
@@ -61,23 +68,64 @@ def _test_modules(value):
     return names
 
 
+# The student's playground, and what cells 28-29 train by default.
+PLAYGROUND = 'configs/config_exp.yaml'
+
+
+class NotebookStop(Exception):
+    """A notebook cell stops on bad input: `problem` (an exception) says what and where.
+
+    IPython (Jupyter, Colab, papermill's kernel) shows an exception through its
+    _render_traceback_() if it has one: here the message alone, without a page
+    of traceback above it. The cell still fails, so Run All and papermill stop.
+    """
+
+    def __init__(self, cell, problem):
+        self.cell, self.problem = cell, problem
+        super().__init__(f'{cell} stopped: {problem}')
+
+    def _render_traceback_(self):
+        return [f'{self.cell} stopped: {self.problem}',
+                'Nothing has been trained. Fix this, then run the notebook again from the top.']
+
+
 def check_parameters(quick, epochs, seed, unit_tests, workers, sweep_config, tuning_config):
     """Check the notebook's parameters and every config it will train, before any training.
 
     Returns (QUICK, EPOCHS, SEED, UNIT_TESTS, WORKERS) as the cells use them: papermill's
     texts turned into what they mean, WORKERS None turned into the number of cores.
-    Raises ValueError naming the parameter, or lab.config.ConfigError naming the config.
+    A bad parameter (ValueError naming it) or config (lab.config.ConfigError naming the
+    file, line and key) raises NotebookStop('Cell 1', that error). configs/config_exp.yaml,
+    the student's playground, gets a note if it is broken but not trained in this run.
     """
-    quick = flag('QUICK', quick)
-    epochs = whole('EPOCHS', epochs, 1)
-    seed = whole('SEED', seed, 0)
-    unit_tests = _test_modules(unit_tests)
-    workers = available_cores() if workers is None else whole('WORKERS', workers, 1)
-    config_overrides = overrides(quick, epochs)
-    for config in ('configs/config_softmax.yaml', 'configs/config_twolayer.yaml', sweep_config,
-                   tuning_config):
-        load_config(_resolve(config), **config_overrides)
+    try:
+        quick = flag('QUICK', quick)
+        epochs = whole('EPOCHS', epochs, 1)
+        seed = whole('SEED', seed, 0)
+        unit_tests = _test_modules(unit_tests)
+        workers = available_cores() if workers is None else whole('WORKERS', workers, 1)
+        config_overrides = overrides(quick, epochs)
+        trained = ('configs/config_softmax.yaml', 'configs/config_twolayer.yaml', sweep_config,
+                   tuning_config)
+        for config in trained:
+            load_config(_resolve(config), **config_overrides)
+    except ValueError as err:       # lab.config.ConfigError is one
+        raise NotebookStop('Cell 1', err) from None
+    _note_a_broken_playground(trained)
     return quick, epochs, seed, unit_tests, workers
+
+
+def _note_a_broken_playground(trained):
+    """Print a note if configs/config_exp.yaml is broken while this run does not train it."""
+    playground = Path(_resolve(PLAYGROUND)).resolve()
+    if any(isinstance(config, (str, Path)) and Path(_resolve(config)).resolve() == playground
+           for config in trained):
+        return
+    try:
+        load_config(playground)
+    except ConfigError as err:
+        print(f'Note: {err} This run does not train {PLAYGROUND} (TUNING_CONFIG is '
+              f'{trained[-1]}), so it goes on.')
 
 
 def check_data():
@@ -191,11 +239,12 @@ def run(config, name, runs_dir=None, seed=None, **config_overrides):
             print('Training in the background stopped; finished runs are kept. Run cell 2 '
                   'again to train the others in the background, or just run their cells.')
         raise
+    # The run's own time: a run trained in the background may have finished before its cell.
     if result.diverged:
-        progress.finish('DIVERGED')
+        progress.finish('DIVERGED', seconds=result.seconds)
         print(result.diverged)
     else:
-        progress.finish(f'test acc {result.test_acc:.4f}')
+        progress.finish(f'test acc {result.test_acc:.4f}', seconds=result.seconds)
         print(f'test accuracy {result.test_acc:.4f} (best-validation model, epoch '
               f'{result.best_epoch + 1})')
     problems = [problem for problem in (result.save_error, result.log_error) if problem]
@@ -218,14 +267,47 @@ def describe(result):
             f'test accuracy {result.test_acc:.4f}, {result.seconds:.0f} s')
 
 
+def in_words(result):
+    """What a run is, in words, for its figures: 'learning rate 0.1' for a sweep's run, else
+    the model and how its config differs from the course's ('softmax regression, course
+    defaults'; the number of epochs shows on the figures' axis)."""
+    base = re.sub(r'-\d+$', '', result.run_dir.name)     # runs/softmax-2 is a softmax run too
+    for parameter in ('learning_rate', 'reg'):
+        if base.startswith(f'{parameter}_'):
+            return f'{WORDS[parameter]} {base[len(parameter) + 1:]}'
+    model = result.config['Model']
+    words = 'softmax regression' if model['type'] == 'SoftmaxRegression' else 'two-layer network'
+    settings = {**result.config['Train'], **model}
+    changed = [f'{settings[name]:g} {WORDS[name]}' if name == 'hidden_size'
+               else f'{WORDS[name]} {settings[name]:g}'
+               for name, value in COURSE_VALUES.items()
+               if name in settings and settings[name] != value]
+    return f"{words}, {', '.join(changed) if changed else 'course defaults'}"
+
+
+def _wrapped(text, first=40, width=60):
+    """text broken into lines at its commas: the first line at most `first` characters (the
+    figure's title puts 'Accuracy per epoch, ' before it), the others `width`."""
+    lines = ['']
+    for part in text.split(', '):
+        limit = first if len(lines) == 1 else width
+        if lines[-1] and len(lines[-1]) + 2 + len(part) > limit:
+            lines[-1] += ','
+            lines.append(part)
+        else:
+            lines[-1] += (', ' if lines[-1] else '') + part
+    return '\n'.join(lines)
+
+
 def plot(result):
-    """Show a run's learning curves and save them as PNGs in its folder."""
+    """Show a run's learning curves, titled in_words(result), and save them as PNGs in its
+    folder."""
     if not result.train_loss_history:
         print(f'{result.run_dir.name}: no finished epoch to plot ({result.diverged}).')
         return
     name, notebook = result.run_dir.name, in_kernel()
     utils.plot_curves(*result.histories, run_name=name, save_only=notebook,
-                      out_dir=str(result.run_dir))
+                      out_dir=str(result.run_dir), title=_wrapped(in_words(result)))
     if notebook:
         for suffix in ('loss', 'accuracy'):
             show_png(result.run_dir / f'{name}_{suffix}.png')
@@ -395,22 +477,7 @@ class Sweep:
         sweep_<parameter>.png (its path kept in self.figure) and results.txt / results.json."""
         import matplotlib.pyplot as plt
 
-        if not self.results:
-            raise ValueError('this sweep has no runs yet: call sweep.run(value) first.')
-        # One panel above the other, so each keeps the page's full width in the PDF.
-        fig, (acc_ax, loss_ax) = plt.subplots(2, 1, figsize=(8, 7.5), sharex=True)
-        for value, result in self.results:
-            epochs = range(1, len(result.valid_acc_history) + 1)
-            label = f'{self.parameter} = {value:g}' + (' (diverged)' if result.diverged else '')
-            acc_ax.plot(epochs, result.valid_acc_history, marker='o', label=label)
-            loss_ax.plot(epochs, result.valid_loss_history, marker='o', label=label)
-        for ax, what in [(acc_ax, 'validation accuracy'), (loss_ax, 'validation loss')]:
-            ax.set_title(f'{what.capitalize()} per epoch, by {self.parameter}')
-            ax.set_ylabel(what)
-            ax.grid(alpha=0.3)
-            ax.legend()
-        loss_ax.set_xlabel('epoch')
-        fig.tight_layout()
+        fig = self.overlay()
         self.figure = self.folder / f'sweep_{self.parameter}.png'
         fig.savefig(self.figure, dpi=100)
         table = self.table()
@@ -424,6 +491,35 @@ class Sweep:
                   f'saved in {_shown(self.folder)}')
         else:
             plt.close(fig)
+
+    def overlay(self):
+        """The figure of the runs' validation accuracy (axis 0 to 1) and loss per epoch, one
+        line per value: in the legend by value, in colours along viridis by value's rank."""
+        import matplotlib.pyplot as plt
+
+        if not self.results:
+            raise ValueError('this sweep has no runs yet: call sweep.run(value) first.')
+        words = WORDS.get(self.parameter, self.parameter)
+        # One panel above the other, so each keeps the page's full width in the PDF.
+        fig, (acc_ax, loss_ax) = plt.subplots(2, 1, figsize=(8, 7.5), sharex=True)
+        # By value, in colours along one colour map, so that neighbours look alike.
+        ordered = sorted(self.results, key=lambda pair: pair[0])
+        colours = plt.get_cmap('viridis')(np.linspace(0, 0.85, len(ordered)))
+        for (value, result), colour in zip(ordered, colours):
+            epochs = range(1, len(result.valid_acc_history) + 1)
+            label = f'{words} {value:g}' + (' (diverged)' if result.diverged else '')
+            acc_ax.plot(epochs, result.valid_acc_history, marker='o', color=colour, label=label)
+            loss_ax.plot(epochs, result.valid_loss_history, marker='o', color=colour, label=label)
+        acc_ax.set_ylim(0, 1)       # a run stuck at 0.3 must not look like one learning well
+        for ax, what in [(acc_ax, 'validation accuracy'), (loss_ax, 'validation loss')]:
+            ax.set_title(f'{what.capitalize()} per epoch, by {words}')
+            ax.set_ylabel(what)
+            ax.grid(alpha=0.3)
+            ax.legend()
+        loss_ax.locator_params(axis='x', integer=True)
+        loss_ax.set_xlabel('epoch')
+        fig.tight_layout()
+        return fig
 
 
 def sweep(config, parameter, values, show=True, **options):

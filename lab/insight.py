@@ -144,10 +144,11 @@ def _finish(fig, out_dir, name, show):
     return path
 
 
-def _weight_grid(columns, titles, suptitle, rows, cols, colorbar_label):
+def _weight_grid(columns, titles, suptitle, rows, cols, colorbar_label, red=()):
     """Columns of a (784, K) weight matrix as K images on one symmetric colour scale
-    (red positive, blue negative, white zero), with one colour bar. At most 5 columns
-    of 1.4 in: in the PDF the figure keeps its text readable at the page's width."""
+    (red positive, blue negative, white zero), with one colour bar; the titles of the
+    columns in `red` in red. At most 5 columns of 1.4 in: in the PDF the figure keeps
+    its text readable at the page's width."""
     plt = _pyplot()
     fig, axes = plt.subplots(rows, cols, figsize=(1.4 * cols + 1.0, 1.6 * rows + 0.8),
                              squeeze=False)
@@ -157,20 +158,39 @@ def _weight_grid(columns, titles, suptitle, rows, cols, colorbar_label):
         if k < columns.shape[1]:
             image = ax.imshow(columns[:, k].reshape(SIDE, SIDE), cmap='RdBu_r',
                               vmin=-limit, vmax=limit)
-            ax.set_title(titles[k], fontsize=11)
+            ax.set_title(titles[k], fontsize=11, color='tab:red' if k in red else 'black')
     fig.suptitle(suptitle, fontsize=12)
     fig.colorbar(image, ax=axes.ravel().tolist(), shrink=0.8, label=colorbar_label)
     return fig
 
 
-def show_softmax_templates(model, out_dir, name='softmax_templates', show=True):
+def show_softmax_templates(model, out_dir, name='softmax_templates', show=True, X=None):
     """Softmax regression's W1 as ten 28x28 templates: column c is what class c
-    looks for. Red pixels raise the class's logit when inked, blue ones lower it."""
+    looks for. Red pixels raise the class's logit when inked, blue ones lower it.
+
+    X: (N, 784) images (the per-class figure's): with them, the dead classes on
+    X (see dead_classes) are titled 'dead' in red and explained in a note, as
+    on the per-class figure: their templates stay near 0, blank.
+    """
     W1 = model.weights['W1']
-    fig = _weight_grid(W1, [f'digit {c}' for c in range(W1.shape[1])],
-                       'Softmax regression: the weights of each class as an image',
-                       2, (W1.shape[1] + 1) // 2, 'weight (> 0: ink raises the logit)')
+    dead = dead_classes(model, X) if X is not None else []
+    titles = [f'digit {c}\ndead' if c in dead else f'digit {c}' for c in range(W1.shape[1])]
+    fig = _weight_grid(W1, titles, 'Softmax regression: the weights of each class as an image',
+                       2, (W1.shape[1] + 1) // 2, 'weight (> 0: ink raises the logit)', dead)
+    if X is not None:
+        fig.text(0.01, -0.02, explain_templates(dead, W1.shape[1]), wrap=True, ha='left',
+                 va='top', fontsize=10)
     return _finish(fig, out_dir, name, show)
+
+
+def explain_templates(dead, num_classes=10):
+    """explain_dead_classes(dead), and what it means for the templates: a dead class's
+    weights stop changing near their small start, so its template looks blank."""
+    if not dead:
+        return explain_dead_classes(dead, num_classes)
+    plural = len(dead) > 1
+    return (explain_dead_classes(dead, num_classes) + ' Near 0, '
+            f"{'their templates look' if plural else 'its template looks'} blank.")
 
 
 def strongest_units(model, count):

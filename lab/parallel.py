@@ -22,6 +22,7 @@ import multiprocessing
 import os
 import signal
 import threading
+import time
 
 MAX_RUNS = 256      # runs one pool can take: the size of the shared stop flags
 BLAS_THREADS = ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS')
@@ -46,14 +47,16 @@ def _start_worker(messages, stopped):
 
 
 def _train(index, key, config, seed, run_name, runs_dir):
-    """Run number `index` in a worker: lab.runs.train_model, reporting each epoch."""
+    """Run number `index` in a worker: lab.runs.train_model, reporting each epoch's
+    figures and the run's time so far (seconds), which the cell showing it cannot know."""
     from lab.runs import train_model
 
     if _stopped[index]:      # stopped while queued, and picked up just after
         raise RunStopped('not started: it was stopped while queued')
+    started = time.perf_counter()
 
     def report(stats):
-        _messages.put((key, stats))
+        _messages.put((key, dict(stats, seconds=time.perf_counter() - started)))
         if _stopped[index]:
             raise RunStopped('stopped: the notebook was interrupted, or its cell trained anew')
 

@@ -1,7 +1,9 @@
 """A text progress display for a training run, fed once per epoch.
 
 `Progress` is the `callback` of lab.runs.train_model: after each epoch it gets a
-dict with epoch, epochs, train_loss, train_acc, valid_loss, valid_acc. It
+dict with epoch, epochs, train_loss, train_acc, valid_loss, valid_acc, and
+optionally seconds (the run's own training time so far, which a run trained in
+a worker process reports: the display may start long after the run did). It
 shows two things:
 
   * a progress bar, updated in place: in a Jupyter kernel through a display
@@ -48,6 +50,7 @@ class Progress:
         self.done = 0
         self.lines = []
         self.started = time.perf_counter()
+        self.seconds = None     # the run's own time, once it reports it
         self.stream = stream
         self.handle = None
         self._last = ''
@@ -62,8 +65,12 @@ class Progress:
     # -- what is shown -------------------------------------------------------
 
     def status(self, note):
-        """The bar line: name, bar, epochs done, elapsed time and a note."""
-        elapsed = time.perf_counter() - self.started
+        """The bar line: name, bar, epochs done, the run's time and a note.
+
+        The time is what the run reported (stats['seconds'], finish(seconds=...)), else the
+        time since this display began, which is the run's when it trains alongside.
+        """
+        elapsed = time.perf_counter() - self.started if self.seconds is None else self.seconds
         return (f'{self.name} {bar(self.done, self.epochs)} {self.done}/{self.epochs} epochs '
                 f'{elapsed:.0f}s | {note}')
 
@@ -80,12 +87,17 @@ class Progress:
         """Record one finished epoch: update the bar, print its summary line."""
         self.done = stats['epoch'] + 1
         self.epochs = stats['epochs']
+        if stats.get('seconds') is not None:
+            self.seconds = stats['seconds']
         line = epoch_line(stats)
         self.lines.append(line)
         self._show(self.status(f"val acc {stats['valid_acc']:.4f}"), line)
 
-    def finish(self, note):
-        """Put the bar in its final state with a closing note (e.g. the test accuracy)."""
+    def finish(self, note, seconds=None):
+        """Put the bar in its final state with a closing note (e.g. the test accuracy);
+        seconds: the run's whole time, as its RunResult records it, if known."""
+        if seconds is not None:
+            self.seconds = seconds
         self._show(self.status(note), None, final=True)
 
     def _show(self, text, line, final=False):

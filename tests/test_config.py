@@ -258,6 +258,47 @@ class TestSectionsAndKeys(TempDirTestCase):
         assert_config_error(self, path, 'unknown key 1')
 
 
+class TestLinesInMessages(TempDirTestCase):
+    """A problem in a YAML file is named with its line, so the student finds it at once."""
+    TEXT = ('# a comment\nTrain:\n  batch_size: 64\n  learning_rate: {lr}\n  reg: 0.001\n'
+            '  epochs: 2\nModel:\n  type: {model}\n')
+
+    def config(self, lr='0.1', model='TwoLayerNet'):
+        return write(self.tmp, self.TEXT.format(lr=lr, model=model))
+
+    def test_a_bad_value_names_the_file_the_line_and_the_key(self):
+        path = self.config(lr='0.1.')     # the issue's typo: PyYAML reads it as a text
+        message = assert_config_error(self, path, f'{path}, line 4: learning_rate', "'0.1.'")
+        self.assertIn('must be a number', message)
+
+    def test_a_line_that_is_not_yaml_names_the_file_the_line_and_what_it_reads(self):
+        path = self.config(lr='0.1\n  reg 0.001')
+        assert_config_error(self, path, f'{path}, line 5', "'reg 0.001'", 'not valid YAML',
+                            '`name: value`')
+
+    def test_an_unclosed_bracket_names_the_line_it_opens_on(self):
+        path = self.config(lr='[0.1')
+        assert_config_error(self, path, f'{path}, line 4', "'learning_rate: [0.1'")
+
+    def test_a_misspelt_key_names_its_line(self):
+        path = write(self.tmp, self.TEXT.format(lr='0.1', model='TwoLayerNet').replace(
+            'learning_rate', 'learning_rat'))
+        assert_config_error(self, path, f'{path}, line 4, section Train', "'learning_rat'")
+
+    def test_a_misspelt_model_type_names_its_line(self):
+        path = self.config(model='TwoLayerNN')
+        assert_config_error(self, path, f'{path}, line 8: unknown model type')
+
+    def test_a_missing_key_names_the_line_of_its_section(self):
+        path = write(self.tmp, self.TEXT.format(lr='0.1', model='TwoLayerNet').replace(
+            '  reg: 0.001\n', ''))
+        assert_config_error(self, path, f'{path}, line 2: section Train lacks the key')
+
+    def test_a_dict_config_has_no_lines_to_name(self):
+        message = assert_config_error(self, with_value('Train', 'reg', 'fast'), 'config: reg')
+        self.assertNotIn('line', message)
+
+
 class TestModelType(unittest.TestCase):
     def test_unknown_model_type_lists_the_models(self):
         assert_config_error(self, with_value('Model', 'type', 'ConvNet'), "'ConvNet'",

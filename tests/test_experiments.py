@@ -9,6 +9,7 @@ import io
 import json
 import multiprocessing
 import os
+import queue
 import signal
 import tempfile
 import threading
@@ -17,8 +18,9 @@ import unittest
 from pathlib import Path
 from unittest import mock
 
-from lab import experiments, progress
-from lab.config import ConfigError
+from lab import experiments, parallel, progress
+from lab.config import ConfigError, load_config
+from lab.runs import RunResult
 from tests import ROOT, TempDirTestCase
 from tests.test_progress import epoch_stats
 
@@ -72,6 +74,60 @@ class TestRun(unittest.TestCase):
         self.assertIn('kept in memory', printed)
         self.assertNotIn('saved in', printed)
         self.assertIsNotNone(result.best_model)
+
+
+class TestRunTrainedInTheBackground(TempDirTestCase):
+    """A cell taking a run a worker trained shows that run's own time, not the moment its
+    display took (which was 0 s for a run finished before its cell: '40/40 epochs 0s')."""
+
+    def setUp(self):
+        super().setUp()
+        config = load_config(ROOT / 'configs' / 'config_softmax.yaml', epochs=2)
+        self.result = RunResult(config=config, run_dir=self.tmp / 'softmax', seconds=73.6,
+                                train_loss_history=[0.5, 0.4], train_acc_history=[0.8, 0.9],
+                                valid_loss_history=[0.5, 0.4], valid_acc_history=[0.8, 0.9],
+                                best_epoch=1, test_acc=0.9, seed=0)
+        self.key = experiments._run_key(config, 'softmax', self.tmp, 0)
+        self.addCleanup(experiments._finished.clear)
+        self.addCleanup(experiments._started.clear)
+
+    def final_bar(self):
+        stream = io.StringIO()
+        with mock.patch.object(experiments, 'Progress',
+                               lambda name, epochs: progress.Progress(name, epochs, stream)), \
+                contextlib.redirect_stdout(io.StringIO()):
+            taken = experiments.run('configs/config_softmax.yaml', 'softmax', runs_dir=self.tmp,
+                                    seed=0, epochs=2)
+        self.assertIs(taken, self.result)
+        return stream.getvalue().rstrip('\n').split('\r')[-1]
+
+    def test_a_run_finished_before_its_cell_shows_its_recorded_time(self):
+        experiments._finished[self.key] = self.result
+        self.assertIn('2/2 epochs 74s | test acc 0.9000', self.final_bar())
+
+    def test_a_run_collected_from_a_worker_shows_its_recorded_time(self):
+        def collect(key, future, show):
+            for epoch in range(2):
+                show(parallel.epoch_stats(self.result, epoch))
+            return self.result
+
+        experiments._started[self.key] = object()
+        with mock.patch.object(experiments, '_pool', mock.Mock(collect=collect)):
+            self.assertIn('2/2 epochs 74s | test acc 0.9000', self.final_bar())
+
+    def test_a_worker_reports_the_runs_time_with_each_epoch(self):
+        def train_model(config, callback, **options):
+            callback(epoch_stats(0, 1))
+            return 'done'
+
+        messages = queue.Queue()
+        with mock.patch.object(parallel, '_messages', messages), \
+                mock.patch.object(parallel, '_stopped', [0]), \
+                mock.patch('lab.runs.train_model', train_model):
+            self.assertEqual(parallel._train(0, 'key', {}, 0, 'run', None), 'done')
+        key, stats = messages.get_nowait()
+        self.assertEqual(stats, dict(epoch_stats(0, 1), seconds=stats['seconds']))
+        self.assertGreaterEqual(stats['seconds'], 0)
 
 
 class TestOptions(unittest.TestCase):
@@ -146,8 +202,95 @@ class TestSweep(unittest.TestCase):
         self.assertIn('Epoch 0, batch 0:', log)
 
 
+def made_up_run(folder, name, accuracies, config=None, diverged=None):
+    """A RunResult with made-up histories, named name under folder: nothing trains."""
+    config = config or load_config(ROOT / 'configs' / 'config_twolayer.yaml')
+    losses = [1 - acc for acc in accuracies]
+    return RunResult(config=config, run_dir=Path(folder) / name, diverged=diverged,
+                     train_loss_history=losses, train_acc_history=accuracies,
+                     valid_loss_history=losses, valid_acc_history=accuracies)
+
+
+class TestSweepFigure(TempDirTestCase):
+    """The overlay a grader reads at a glance: legend by value, colours along one colour map,
+    accuracy from 0 to 1, titles in words."""
+
+    def overlay(self, parameter, values):
+        import matplotlib.pyplot as plt
+        sweep = experiments.Sweep(SWEEP, parameter, runs_dir=self.tmp)
+        for value in values:        # in the handout's order, not sorted
+            sweep.results.append((value, made_up_run(self.tmp, f'{parameter}_{value:g}',
+                                                     [0.3 + value / 10, 0.35 + value / 10])))
+        figure = sweep.overlay()
+        self.addCleanup(plt.close, figure)
+        return figure.axes
+
+    def test_the_legend_lists_the_values_in_order_in_words(self):
+        accuracy, loss = self.overlay('learning_rate', experiments.LEARNING_RATES)
+        for ax in (accuracy, loss):
+            self.assertEqual([text.get_text() for text in ax.get_legend().get_texts()],
+                             ['learning rate 0.01', 'learning rate 0.05', 'learning rate 0.1',
+                              'learning rate 1'])
+
+    def test_colours_follow_viridis_by_the_values_rank(self):
+        import matplotlib.pyplot as plt
+        import numpy as np
+        accuracy, _ = self.overlay('reg', experiments.REGULARIZATIONS)
+        viridis = plt.get_cmap('viridis')
+        positions = []
+        for line in accuracy.get_lines():
+            colour = np.array(line.get_color())[:3]
+            distances = [np.abs(np.array(viridis(x))[:3] - colour).sum()
+                         for x in np.linspace(0, 1, 256)]
+            positions.append(int(np.argmin(distances)))
+        self.assertEqual(positions, sorted(positions))
+        self.assertEqual(len(set(positions)), len(positions))
+
+    def test_the_accuracy_axis_runs_from_0_to_1_and_titles_are_in_words(self):
+        accuracy, loss = self.overlay('reg', experiments.REGULARIZATIONS)
+        self.assertEqual(accuracy.get_ylim(), (0, 1))
+        self.assertEqual(accuracy.get_title(), 'Validation accuracy per epoch, by regularization')
+        self.assertEqual(loss.get_title(), 'Validation loss per epoch, by regularization')
+
+
+class TestRunTitles(TempDirTestCase):
+    """Per-run figures are titled with what the run is, in words, not its folder's name."""
+
+    def test_a_sweeps_run_is_named_by_its_setting(self):
+        self.assertEqual(experiments.in_words(made_up_run(self.tmp, 'learning_rate_0.1', [0.5])),
+                         'learning rate 0.1')
+        self.assertEqual(experiments.in_words(made_up_run(self.tmp, 'reg_0.001-2', [0.5])),
+                         'regularization 0.001')
+
+    def test_a_default_run_says_course_defaults(self):
+        softmax = load_config(ROOT / 'configs' / 'config_softmax.yaml', epochs=1)
+        self.assertEqual(experiments.in_words(made_up_run(self.tmp, 'softmax', [0.5], softmax)),
+                         'softmax regression, course defaults')
+
+    def test_a_tuned_run_names_what_differs_from_the_course(self):
+        tuned = load_config(ROOT / 'configs' / 'config_twolayer.yaml', hidden_size=256,
+                            batch_size=32, learning_rate=0.5, reg=1e-5, epochs=40)
+        self.assertEqual(experiments.in_words(made_up_run(self.tmp, 'best', [0.5], tuned)),
+                         'two-layer network, learning rate 0.5, regularization 1e-05, '
+                         'batch size 32, 256 hidden units')
+
+    def test_a_long_title_breaks_at_a_comma_to_fit_the_figure(self):
+        text = ('two-layer network, learning rate 0.5, regularization 1e-05, batch size 32, '
+                '256 hidden units')
+        self.assertEqual(experiments._wrapped(text).split('\n'),
+                         ['two-layer network, learning rate 0.5,',
+                          'regularization 1e-05, batch size 32, 256 hidden units'])
+
+    def test_plot_gives_plot_curves_the_title_in_words(self):
+        with mock.patch.object(experiments.utils, 'plot_curves') as plot_curves:
+            experiments.plot(made_up_run(self.tmp, 'reg_0.1', [0.1, 0.38]))
+        self.assertEqual(plot_curves.call_args.kwargs['title'], 'regularization 0.1')
+        self.assertEqual(plot_curves.call_args.kwargs['run_name'], 'reg_0.1')
+
+
 class TestParameters(unittest.TestCase):
-    CONFIGS = ('configs/config_twolayer.yaml', 'configs/config_exp.yaml')
+    # The course's default twice: the tests do not read the student's config_exp.yaml.
+    CONFIGS = ('configs/config_twolayer.yaml', 'configs/config_twolayer.yaml')
 
     def check(self, quick=False, epochs=None, seed=None, unit_tests=None, workers=None,
               configs=CONFIGS):
@@ -173,14 +316,75 @@ class TestParameters(unittest.TestCase):
                  (dict(unit_tests='tests.test_nope'), 'UNIT_TESTS'),
                  (dict(unit_tests='os'), 'UNIT_TESTS')]
         for parameters, name in cases:
-            with self.subTest(**parameters), self.assertRaises(ValueError) as caught:
+            with self.subTest(**parameters), \
+                    self.assertRaises(experiments.NotebookStop) as caught:
                 self.check(**parameters)
+            self.assertIsInstance(caught.exception.problem, ValueError)
             self.assertIn(name, str(caught.exception))
 
     def test_a_misspelt_config_is_reported_at_once(self):
-        with self.assertRaises(ConfigError) as caught:
+        with self.assertRaises(experiments.NotebookStop) as caught:
             self.check(configs=('configs/config_twolayer.yaml', 'configs/typo.yaml'))
+        self.assertIsInstance(caught.exception.problem, ConfigError)
         self.assertIn('typo.yaml', str(caught.exception))
+
+
+class TestCellOneStops(TempDirTestCase):
+    """A config error stops cell 1 with one message naming the file, line and key, shown as
+    IPython (Jupyter, papermill) shows it: that message, without a page of traceback."""
+
+    def typo(self):
+        """A copy of the course's two-layer config with the issue's typo on line 5."""
+        path = self.tmp / 'config_exp.yaml'
+        path.write_text((ROOT / 'configs' / 'config_twolayer.yaml').read_text().replace(
+            'learning_rate: 0.1', 'learning_rate: 0.1.'))
+        self.assertIn('learning_rate: 0.1.', path.read_text().splitlines()[4])
+        return path
+
+    def shown_by_ipython(self, source, namespace):
+        """What IPython prints when it runs source, and whether the cell failed."""
+        from IPython.core.interactiveshell import InteractiveShell
+        shell = InteractiveShell.instance()
+        shell.user_ns.update(namespace)
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
+            outcome = shell.run_cell(source)
+        return printed.getvalue(), outcome.success
+
+    def test_a_typo_in_the_tuning_config_stops_cell_1_with_one_clear_message(self):
+        source = ('experiments.check_parameters(False, None, None, None, 1, '
+                  f'"configs/config_twolayer.yaml", {str(self.typo())!r})')
+        shown, success = self.shown_by_ipython(source, {'experiments': experiments})
+        self.assertFalse(success)
+        self.assertTrue(shown.startswith(f'Cell 1 stopped: {self.tmp / "config_exp.yaml"}, '
+                                         'line 5: learning_rate must be a number'), shown)
+        self.assertIn('Nothing has been trained', shown)
+        self.assertNotIn('Traceback', shown)
+        self.assertEqual(len(shown.splitlines()), 2, shown)
+
+    def test_a_broken_playground_not_trained_in_this_run_gets_a_note(self):
+        printed = io.StringIO()
+        with mock.patch.object(experiments, 'PLAYGROUND', str(self.typo())), \
+                contextlib.redirect_stdout(printed):
+            experiments.check_parameters(False, None, None, None, 1, *TestParameters.CONFIGS)
+        self.assertIn('Note: ', printed.getvalue())
+        self.assertIn('line 5: learning_rate', printed.getvalue())
+        self.assertIn('does not train', printed.getvalue())
+
+    def test_a_sound_playground_gets_no_note(self):
+        printed = io.StringIO()
+        with mock.patch.object(experiments, 'PLAYGROUND', str(ROOT / 'configs' /
+                                                             'config_softmax.yaml')), \
+                contextlib.redirect_stdout(printed):
+            experiments.check_parameters(False, None, None, None, 1, *TestParameters.CONFIGS)
+        self.assertEqual(printed.getvalue(), '')
+
+    def test_a_playground_trained_in_this_run_stops_it(self):
+        typo = str(self.typo())
+        with mock.patch.object(experiments, 'PLAYGROUND', typo), \
+                self.assertRaises(experiments.NotebookStop):
+            experiments.check_parameters(False, None, None, None, 1,
+                                         'configs/config_twolayer.yaml', typo)
 
 
 class TestQueueOrder(unittest.TestCase):

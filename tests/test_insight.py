@@ -199,6 +199,23 @@ class TestFigures(FigureTestCase):
         self.assert_weight_images(fig, self.softmax.weights['W1'],
                                   [f'digit {c}' for c in range(10)])
 
+    def test_the_softmax_templates_mark_and_name_the_dead_classes_in_red(self):
+        dead = insight.dead_classes(self.softmax, self.X)
+        self.assertIn(4, dead)
+        fig = self.drawn(lambda: insight.show_softmax_templates(self.softmax, self.out,
+                                                                show=False, X=self.X),
+                         'softmax_templates')
+        panels = [ax for ax in fig.axes if ax.images]
+        red = matplotlib.colors.to_rgba('tab:red')
+        self.assertEqual([c for c, ax in enumerate(panels)
+                          if matplotlib.colors.to_rgba(ax.title.get_color()) == red], dead)
+        self.assertEqual([c for c, ax in enumerate(panels) if ax.get_title().endswith('dead')],
+                         dead)
+        note = [text.get_text() for text in fig.texts if text.get_text() != fig.get_suptitle()]
+        self.assertEqual(len(note), 1)
+        self.assertIn(insight.explain_dead_classes(dead), note[0])
+        self.assertIn('blank', note[0])
+
     def test_the_hidden_units_shown_are_the_strongest_with_their_input_weights(self):
         fig = self.drawn(lambda: insight.show_hidden_units(self.twolayer, self.out, count=6,
                                                            show=False), 'hidden_units')

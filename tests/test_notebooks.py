@@ -333,3 +333,30 @@ class TestReadme(unittest.TestCase):
 
 if __name__ == '__main__':
     unittest.main()
+
+
+class TestATypoInThePlaygroundStopsCellOne(unittest.TestCase):
+    """The default headless run trains configs/config_exp.yaml (cells 28-29): a typo there
+    stops it in cell 1, before any training, with one message naming the file, line and key."""
+
+    def test_the_run_stops_in_cell_1_naming_the_file_the_line_and_the_key(self):
+        import papermill
+        with tempfile.TemporaryDirectory() as tmp:
+            repo = copy_repo(Path(tmp) / 'hw1')
+            config = repo / 'configs' / 'config_exp.yaml'
+            config.write_text(config.read_text().replace('learning_rate: 0.1',
+                                                         'learning_rate: 0.1.'))
+            line = config.read_text().splitlines().index('  learning_rate: 0.1.') + 1
+            with self.assertRaises(papermill.PapermillExecutionError) as caught:
+                execute(repo / 'main.ipynb', repo / 'runs' / 'main.ipynb', repo)
+            trained = sorted(path.name for path in (repo / 'runs').iterdir())
+            main = nbformat.read(str(repo / 'runs' / 'main.ipynb'), as_version=4)
+        errors = [(cell_number(cell), output) for cell in main.cells if cell.cell_type == 'code'
+                  for output in cell.outputs if output.output_type == 'error']
+        self.assertEqual([number for number, _ in errors], [1])
+        shown = errors[0][1].traceback
+        self.assertEqual(shown[0], f'Cell 1 stopped: configs/config_exp.yaml, line {line}: '
+                                   "learning_rate must be a number, got the text '0.1.'.")
+        self.assertEqual(len(shown), 2, shown)      # the message, not a page of traceback
+        self.assertEqual(caught.exception.ename, 'NotebookStop')
+        self.assertEqual(trained, ['main.ipynb'])   # nothing trained

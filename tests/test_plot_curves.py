@@ -11,7 +11,9 @@ two PNGs go into out_dir and nowhere else, and without run_name nothing is saved
 import contextlib
 import io
 import os
+import tempfile
 import unittest
+from unittest import mock
 
 import matplotlib.pyplot as plt
 
@@ -91,6 +93,34 @@ class TestPlotCurvesSavesPlainNames(TempDirTestCase):
                 utils.plot_curves(*HISTORIES, run_name=name, save_only=True, out_dir=str(self.tmp))
                 for suffix in ('loss', 'accuracy'):
                     self.assertTrue(os.path.getsize(self.tmp / f'{name}_{suffix}.png') > 0)
+
+
+class TestPlotCurvesFigures(unittest.TestCase):
+    """What a grader reads at a glance: the run in words, accuracy on a fixed 0-1 axis."""
+
+    def figures(self, histories=HISTORIES, **kwargs):
+        """The (loss, accuracy) axes plot_curves draws, shown (here: left open)."""
+        plt.close('all')
+        self.addCleanup(plt.close, 'all')
+        with mock.patch.object(plt, 'show'):
+            utils.plot_curves(*histories, **kwargs)
+        loss, accuracy = (plt.figure(number).axes[0] for number in plt.get_fignums())
+        return loss, accuracy
+
+    def test_a_title_in_words_heads_both_figures(self):
+        loss, accuracy = self.figures(run_name=None, title='learning rate 0.1')
+        self.assertEqual(loss.get_title(), 'Loss per epoch, learning rate 0.1')
+        self.assertEqual(accuracy.get_title(), 'Accuracy per epoch, learning rate 0.1')
+
+    def test_without_a_title_the_run_name_heads_them_as_before(self):
+        with tempfile.TemporaryDirectory() as folder:
+            loss, _ = self.figures(run_name='reg_0.1', out_dir=folder)
+        self.assertEqual(loss.get_title(), 'Loss per epoch (reg_0.1)')
+
+    def test_the_accuracy_axis_runs_from_0_to_1_even_for_a_run_stuck_low(self):
+        stuck = ([2.3, 2.2], [0.10, 0.38], [2.3, 2.2], [0.11, 0.37])
+        _, accuracy = self.figures(histories=stuck)
+        self.assertEqual(accuracy.get_ylim(), (0, 1))
 
 
 if __name__ == '__main__':

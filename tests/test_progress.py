@@ -42,6 +42,17 @@ class TestProgressBar(unittest.TestCase):
         self.assertIn('test acc 0.9000', final)
         self.assertTrue(text.endswith('\n'))
 
+    def test_the_bar_shows_the_time_the_run_reports_not_the_displays(self):
+        # A run trained in a worker may end before its cell shows it: its own time counts.
+        stream = io.StringIO()
+        bar = progress.Progress('best', 2, stream=stream)
+        bar(dict(epoch_stats(0, 2), seconds=41.6))
+        self.assertIn('1/2 epochs 42s', stream.getvalue().split('\r')[-1])
+        bar(epoch_stats(1, 2))      # an epoch replayed from the result: the time stays the run's
+        self.assertIn('2/2 epochs 42s', stream.getvalue().split('\r')[-1])
+        bar.finish('test acc 0.9800', seconds=54.4)
+        self.assertIn('2/2 epochs 54s | test acc 0.9800', stream.getvalue().split('\r')[-1])
+
     def test_in_a_kernel_the_saved_output_holds_only_the_final_bar(self):
         import nbformat
         from nbclient import NotebookClient
