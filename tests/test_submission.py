@@ -280,6 +280,17 @@ class TestWriteUpChecks(unittest.TestCase):
         self.assertIn('5(a) Learning rate [2 points]; 5(b) Regularization [2 points]; '
                       '5(c) Hyper-parameter tuning [2 points]', found[1])
 
+    @unittest.skipUnless(COURSE_TEMPLATE.is_file(), 'no copy of the course template in '
+                         'tests/fixtures/main.ipynb')
+    def test_the_course_templates_write_up_and_name_block_are_recognised(self):
+        course = nbformat.read(str(COURSE_TEMPLATE), as_version=4)
+        found = submission.write_up_warnings(course)
+        self.assertEqual(len(found), 2, found)
+        self.assertIn('Name, Student ID', found[0])
+        self.assertIn('5(a) Learning rate [2 points]; 5(b) Regularization [2 points]; '
+                      '5(c) Hyper-parameter tuning [2 points]', found[1])
+        self.assertEqual(submission.write_up_warnings(answered(course)), [])
+
     def test_a_filled_in_write_up_gives_no_warning(self):
         self.assertEqual(submission.write_up_warnings(answered(template())), [])
         self.assertEqual(submission.write_up_warnings(answered(template(), False)), [])
@@ -779,6 +790,17 @@ class TestCollection(NotebookTestCase):
         self.assertIn('the archive was not graded', message)
         self.assertIn('no PDF: main.ipynb holds no outputs', message)
 
+    def test_a_quick_run_is_a_problem_and_partial_run_a_warning(self):
+        self.write(executed(template(), {'QUICK': True}), 'runs/main.ipynb')
+        refused = submission.Collection(root=self.tmp)
+        printed = quietly(refused.write_pdf)[1]
+        self.assertIn('PROBLEM: no PDF: runs/main.ipynb is not the full run', printed)
+        accepted = submission.Collection(root=self.tmp, partial_run='True')
+        with mock.patch('shutil.which', return_value=None):
+            quietly(accepted.write_pdf)
+        self.assertIn('the PDF comes from a quick run (QUICK=True: every training ran one '
+                      'epoch) (runs/main.ipynb), not from the full run', accepted.warnings[0])
+
     def test_archive_only_makes_no_pdf_and_succeeds(self):
         collect = submission.Collection(archive_only='true', root=self.tmp)
         with mock.patch('shutil.which', return_value=None):
@@ -846,6 +868,23 @@ class TestPdf(TempDirTestCase):
                                  text=True, check=True).stdout.splitlines()[2:]
         self.assertEqual([row.split()[0] for row in listing if row.split()[2] == 'image'],
                          ['2', '2'])
+
+    def test_a_partial_runs_pdf_says_so_on_its_first_page(self):
+        write = NotebookTestCase.write
+        write(self, answered(template()), 'main.ipynb')
+        write(self, executed(template(), {'EPOCHS': 2}), 'runs/main.ipynb')
+        chosen = submission.write_up(self.tmp, partial_run=True)
+        for cell in chosen.nb.cells:
+            if cell.cell_type == 'code':
+                cell.outputs = []          # executed()'s stand-in PNG is no picture to print
+        pdf = submission.export_pdf(submission.pdf_notebook(chosen.nb).nb, self.tmp / 'w.pdf',
+                                    self.tmp)
+        if not (shutil.which('pdftotext') or TEX_REQUIRED):
+            return
+        first = ' '.join(self.page_texts(pdf)[0].split())
+        self.assertIn('Name: Ada Lovelace', first)
+        self.assertIn('Note: This PDF comes from a shortened run (EPOCHS=2: every training ran '
+                      '2 epochs), runs/main.ipynb, not from the full run of the assignment', first)
 
     def test_a_latex_error_is_shown_and_no_pdf_written(self):
         with self.assertRaises(submission.SubmissionError) as caught:
