@@ -918,7 +918,7 @@ class Collection:
         self.partial_run = flag('PARTIAL_RUN', partial_run)
         self.written = []      # one line per file written
         self.problems = []     # one line per thing that went wrong
-        self.warnings = []     # answers still the template, missing glyphs
+        self.warnings = []     # answers still the template, missing glyphs, a partial run
         self.built = False
 
     def _problem(self, text):
@@ -966,12 +966,13 @@ class Collection:
             self._problem(f'no PDF: {err}')
             return
         print(f'The write-up is made from {chosen.how}')
-        if not chosen.run.full:
-            self.warnings.append(f'the PDF comes from {chosen.run.what()} ({chosen.run.name}), '
-                                 'not from the full run; its first page says so.')
-        self.warnings += write_up_warnings(chosen.nb)
-        for warning in self.warnings:
+        found = write_up_warnings(chosen.nb)
+        for warning in found:
             print(f'WARNING: {warning}')
+        if not chosen.run.full:     # asked for: said once here, and again by finish()
+            found.append(f'the PDF comes from {chosen.run.what()} ({chosen.run.name}), not '
+                         'from the full run; its first page says so (PARTIAL_RUN = True).')
+        self.warnings += found
         prepared = pdf_notebook(chosen.nb, self.keep_outputs)
         if self.keep_outputs:
             print(f'KEEP_OUTPUTS = True: every output is kept ({prepared.plots} plots).')
