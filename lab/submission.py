@@ -14,7 +14,18 @@ the student left it, with the outputs of the run:
     differs is named, and nothing is made);
   * runs/main.ipynb as it is when only it holds answers. When both hold
     answers and they differ, main.ipynb's text wins if it was saved last;
-    if runs/main.ipynb was changed after it, nothing is made.
+    if runs/main.ipynb was changed after it, nothing is made. papermill's red
+    error banners are no one's text: they are dropped on reading.
+
+The notebook whose outputs go into the PDF must come from the full run of the
+assignment (check_run): one made with QUICK or an EPOCHS override, one that
+stopped with an error or did not finish, is refused, saying what it is and how
+to make the full run, unless PARTIAL_RUN (partial_run) accepts it; the PDF then
+says so under the name block. papermill records what a run was made with
+(metadata.papermill.parameters) and how each cell ended (its status); SEED,
+WORKERS, UNIT_TESTS and the configs (SWEEP_CONFIG, TUNING_CONFIG: the student's
+own choice) do not make a run partial. Quick checks belong in runs/main_quick.ipynb
+(QUICK_RUN), which collect reads only when NOTEBOOK names it.
 
 The PDF is made from a copy that keeps plots, text and answers and leaves out
 the text outputs (the handout asks for "all outputs of cells except for
@@ -27,6 +38,7 @@ Collection runs the steps in order, records what each wrote and what went
 wrong, and ends by raising CollectError listing every problem, so that a
 headless run exits non-zero only after writing all it could.
 """
+import ast
 import copy
 import os
 import re
@@ -52,7 +64,13 @@ TEX_INSTALL = ('$(command -v sudo) apt-get update && $(command -v sudo) apt-get 
 TEMPLATE = Path(__file__).with_name('pdf.tex.j2')
 MAIN = 'main.ipynb'
 HEADLESS = 'runs/main.ipynb'
-HEADLESS_COMMAND = 'python -m papermill main.ipynb runs/main.ipynb'
+QUICK_RUN = 'runs/main_quick.ipynb'
+HEADLESS_COMMAND = 'JUPYTER_PATH=jupyter .venv/bin/python -m papermill main.ipynb runs/main.ipynb'
+QUICK_COMMAND = (f'JUPYTER_PATH=jupyter .venv/bin/python -m papermill main.ipynb {QUICK_RUN} '
+                 '-p QUICK True')
+# The tag of the markdown cells papermill adds when a cell fails ("An Exception was
+# encountered at 'In [3]'", and the anchor above the failing cell).
+PAPERMILL_BANNER = 'papermill-error-cell-tag'
 
 # The write-up's template, as main.ipynb holds it: a "# Write-up" heading, one
 # "## ..." heading per question, and below each an answer cell holding only
@@ -225,15 +243,29 @@ def archive_contents(path):
 # ---------------------------------------------------------------------------
 
 def read_notebook(path):
-    """A notebook file as nbformat v4; SubmissionError if it is not one."""
+    """A notebook file as nbformat v4, without papermill's error banners (see
+    without_banners); SubmissionError if it is not one."""
     path = Path(path)
     if not path.is_file():
         raise SubmissionError(f'{path} does not exist.')
     try:
-        return nbformat.read(str(path), as_version=4)
+        nb = nbformat.read(str(path), as_version=4)
     except Exception as err:   # nbformat raises JSON, validation and reader errors alike
         raise SubmissionError(f'{path} cannot be read as a notebook ({type(err).__name__}: '
                               f'{err}). Restore it from a saved copy.') from None
+    return without_banners(nb)
+
+
+def _tags(cell):
+    return cell.get('metadata', {}).get('tags', [])
+
+
+def without_banners(nb):
+    """nb without the markdown cells papermill adds when a cell fails (tagged
+    PAPERMILL_BANNER): they are no one's answer, and no text of the write-up. Changes nb
+    in place."""
+    nb.cells = [cell for cell in nb.cells if PAPERMILL_BANNER not in _tags(cell)]
+    return nb
 
 
 def has_outputs(notebook):
@@ -243,11 +275,11 @@ def has_outputs(notebook):
 
 
 def _injected(cell):
-    return 'injected-parameters' in cell.get('metadata', {}).get('tags', [])
+    return 'injected-parameters' in _tags(cell)
 
 
 def _parameters(cell):
-    return 'parameters' in cell.get('metadata', {}).get('tags', [])
+    return 'parameters' in _tags(cell)
 
 
 def _same_code(a, b):
@@ -311,6 +343,154 @@ def _untouched(nb):
             and len(missing_identity(nb)) == len(IDENTITY))
 
 
+def _literals(source):
+    """The `NAME = literal` assignments of a cell's source, as a dict; other lines, and a
+    source that is no Python, give nothing."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return {}
+    found = {}
+    for node in tree.body:
+        if (isinstance(node, ast.Assign) and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Name)):
+            try:
+                found[node.targets[0].id] = ast.literal_eval(node.value)
+            except (ValueError, TypeError, SyntaxError):
+                pass
+    return found
+
+
+def run_parameters(nb):
+    """What a run was given on papermill's command line (-p NAME VALUE), as a dict:
+    papermill's record (metadata.papermill.parameters), else the literals of its
+    injected-parameters cell; {} for none."""
+    recorded = nb.metadata.get('papermill', {}).get('parameters')
+    if isinstance(recorded, dict):
+        return dict(recorded)
+    found = {}
+    for cell in nb.cells:
+        if cell.cell_type == 'code' and _injected(cell):
+            found.update(_literals(cell.source))
+    return found
+
+
+def run_settings(nb):
+    """The settings a run had: its settings cell's (tagged parameters), then what the
+    command line gave (run_parameters)."""
+    settings = {}
+    cell = next((c for c in nb.cells if c.cell_type == 'code' and _parameters(c)), None)
+    if cell is not None:
+        settings.update(_literals(cell.source))
+    settings.update(run_parameters(nb))
+    return settings
+
+
+def _shortened(settings):
+    """What in the settings shortens training ([] for none): EPOCHS (which beats QUICK),
+    else QUICK, read as the notebook reads it. A QUICK that is neither True nor False is
+    not taken for either: cell 1 refuses it, and the run ends in that error."""
+    epochs = settings.get('EPOCHS')
+    if epochs is not None:
+        return [f'a shortened run (EPOCHS={epochs!r}: every training ran {epochs} epochs)']
+    try:
+        quick = flag('QUICK', settings.get('QUICK', False))
+    except ValueError:
+        quick = False
+    if quick:
+        return [f"a quick run (QUICK={settings['QUICK']!r}: every training ran one epoch)"]
+    return []
+
+
+def _cell_name(cell):
+    count = cell.get('execution_count')
+    return f'the cell starting {_first_line(cell.source)}' + (f' (In [{count}])' if count else '')
+
+
+def _how_it_ended(nb):
+    """Why the run did not finish ([] if it did): the cell that ended in an error, or, for
+    a papermill run, the cell it was stopped in (interrupted, killed or still running)."""
+    code = [cell for cell in nb.cells if cell.cell_type == 'code']
+    for cell in code:
+        errors = [out for out in cell.get('outputs', []) if out.get('output_type') == 'error']
+        if errors or cell.metadata.get('papermill', {}).get('status') == 'failed':
+            error = (f"{errors[0].get('ename', 'error')}: {errors[0].get('evalue', '')[:120]}"
+                     if errors else 'an error')
+            return [f'a run that stopped with an error ({error}) in {_cell_name(cell)}: the '
+                    'cells after it have no outputs']
+    record = nb.metadata.get('papermill')
+    if not isinstance(record, dict):
+        return []     # saved from Jupyter or Colab: no record of how each cell ended
+    for cell in code:
+        if cell.metadata.get('papermill', {}).get('status') == 'running':
+            return [f'a run that did not finish: it was stopped in {_cell_name(cell)}']
+    if record.get('exception'):
+        return ['a run that stopped with an error (papermill records one)']
+    if record.get('end_time') is None:
+        pending = next((c for c in code if c.metadata.get('papermill', {}).get('status')
+                        == 'pending'), None)
+        where = f' before {_cell_name(pending)}' if pending is not None else ''
+        return [f'a run that did not finish: it stopped{where} (still running, or killed)']
+    return []
+
+
+@dataclass
+class RunCheck:
+    """What the outputs of a notebook come from: the run's command-line parameters, and
+    what makes it less than the full run of the assignment (nothing for the full run)."""
+    name: str             # the notebook, as the user knows it
+    parameters: dict      # papermill's -p values, {} for none
+    partial: list         # e.g. 'a quick run (QUICK=True: every training ran one epoch)'
+
+    @property
+    def full(self):
+        return not self.partial
+
+    def made_with(self):
+        if not self.parameters:
+            return 'no command-line parameters'
+        return 'the parameters ' + ', '.join(f'{k}={v!r}' for k, v in self.parameters.items())
+
+    def what(self):
+        return ' and '.join(self.partial)
+
+
+def check_run(nb, name):
+    """The RunCheck of the notebook nb (its outputs and papermill's records), called name."""
+    return RunCheck(name, run_parameters(nb), _shortened(run_settings(nb)) + _how_it_ended(nb))
+
+
+def _accepted(check, partial_run):
+    """check, if it is the full run or partial_run accepts it; else SubmissionError saying
+    what the run is and how to make the full one."""
+    if check.full or partial_run:
+        return check
+    failed = any('error' in reason or 'did not finish' in reason for reason in check.partial)
+    raise SubmissionError(
+        f'{check.name} is not the full run of the assignment: it is {check.what()}. It was '
+        f'made with {check.made_with()}. {"Fix what stopped it, then make" if failed else "Make"}'
+        f' the full run with `{HEADLESS_COMMAND}` (no -p QUICK or -p EPOCHS; or run every cell '
+        f'of {MAIN} in Jupyter and save it), then collect again. Quick checks belong in their '
+        f'own file: `{QUICK_COMMAND}`. Or set PARTIAL_RUN = True to make the PDF from this run '
+        'anyway: its first page then says what it comes from.')
+
+
+def partial_note(check):
+    """The markdown that tells a reader of the PDF that it does not come from the full run."""
+    return (f'> **Note:** This PDF comes from {check.what()}, {check.name}, not from the full '
+            'run of the assignment: it was collected with PARTIAL_RUN = True.')
+
+
+def _add_partial_note(nb, check):
+    """Put partial_note(check) right under the title and name block (the first cell, when it
+    is markdown), on the first page. Changes nb in place."""
+    at = 1 if nb.cells and nb.cells[0].cell_type == 'markdown' else 0
+    cell = nbformat.v4.new_markdown_cell(partial_note(check))
+    if nb.nbformat_minor < 5:
+        cell.pop('id', None)          # cell ids came with nbformat 4.5
+    nb.cells.insert(at, cell)
+
+
 @dataclass
 class WriteUp:
     """The notebook to export, and what was done to get it."""
@@ -318,35 +498,54 @@ class WriteUp:
     name: str                 # the PDF's name without .pdf
     how: str                  # one or two sentences for the user
     folder: Path              # where relative paths in its markdown point
+    run: RunCheck             # what its outputs come from
 
 
-def write_up(root='.', notebook=None):
+def write_up(root='.', notebook=None, partial_run=False):
     """The write-up to export: see the module's docstring. notebook: a path (relative to
     root) to export as it is instead. Raises SubmissionError when main.ipynb and
-    runs/main.ipynb cannot be combined without losing answers or outputs."""
+    runs/main.ipynb cannot be combined without losing answers or outputs, or when the
+    outputs do not come from the full run and partial_run is false. With partial_run, a
+    partial run's write-up carries partial_note under its name block."""
     root = Path(root)
     if notebook is not None:
         path = root / notebook
         nb = read_notebook(path)
-        return WriteUp(nb, path.stem, f'{notebook}, as it is (NOTEBOOK).', path.parent)
+        check = _accepted(check_run(nb, str(notebook)), partial_run)
+        chosen = WriteUp(nb, path.stem, f'{notebook}, as it is (NOTEBOOK).', path.parent, check)
+    else:
+        chosen = _main_write_up(root, partial_run)
+    if not chosen.run.full:
+        _add_partial_note(chosen.nb, chosen.run)
+        chosen.how += (f' It comes from {chosen.run.what()}: PARTIAL_RUN = True accepts it, and '
+                       'the PDF says so under the name block.')
+    return chosen
+
+
+def _main_write_up(root, partial_run):
     main_path, run_path = root / MAIN, root / HEADLESS
     main = read_notebook(main_path)
     if has_outputs(main):
+        check = _accepted(check_run(main, MAIN), partial_run)
         note = (f' ({HEADLESS} is not used: {MAIN} holds outputs of its own.)'
                 if run_path.is_file() else '')
-        return WriteUp(main, 'main', f'{MAIN}, run and saved with its outputs.{note}', root)
+        return WriteUp(main, 'main', f'{MAIN}, run and saved with its outputs.{note}', root,
+                       check)
     if not (run_path.is_file() and has_outputs(read_notebook(run_path))):
+        quick = (f' ({QUICK_RUN} is a quick check: collect does not use it unless NOTEBOOK '
+                 'names it.)' if (root / QUICK_RUN).is_file() else '')
         raise SubmissionError(
             f'{MAIN} holds no outputs, so its PDF would have no plots, and there is no headless '
-            f'run ({HEADLESS}) to take them from. Run {MAIN} to the end and save it (' +
+            f'run ({HEADLESS}) to take them from.{quick} Run {MAIN} to the end and save it (' +
             COLAB_OMIT_OUTPUTS + f'), or run it headless with `{HEADLESS_COMMAND}`; then '
             'collect again.')
     run = read_notebook(run_path)
+    check = _accepted(check_run(run, HEADLESS), partial_run)
     older_answers = ''
     if _markdown(main) != _markdown(run) and not _untouched(run):
         if _untouched(main):
             return WriteUp(run, 'main', f'{HEADLESS}, as it is: it holds your answers and the '
-                                        f'outputs, while {MAIN} holds neither.', root)
+                                        f'outputs, while {MAIN} holds neither.', root, check)
         if run_path.stat().st_mtime > main_path.stat().st_mtime:
             raise SubmissionError(
                 f'{MAIN} and {HEADLESS} hold different answers, and {HEADLESS} was changed '
@@ -364,7 +563,7 @@ def write_up(root='.', notebook=None):
     return WriteUp(merged, 'main',
                    f'{MAIN} (its text and your answers, as you left them) with the outputs of '
                    f'{HEADLESS}, the headless run: {matched} code cells matched by their source, '
-                   f'in order{injected}.{older_answers}', root)
+                   f'in order{injected}.{older_answers}', root, check)
 
 
 def _parameter_text(nb):
@@ -703,7 +902,7 @@ class Collection:
     """
 
     def __init__(self, archive=ARCHIVE_NAME, notebook=None, keep_outputs=False,
-                 archive_only=False, root='.'):
+                 archive_only=False, root='.', partial_run=False):
         if not isinstance(archive, (str, os.PathLike)):
             raise SubmissionError(f'ARCHIVE must be a file name such as {ARCHIVE_NAME!r}, '
                                   f'got {archive!r}.')
@@ -716,9 +915,10 @@ class Collection:
         self.notebook = notebook
         self.keep_outputs = flag('KEEP_OUTPUTS', keep_outputs)
         self.archive_only = flag('ARCHIVE_ONLY', archive_only)
+        self.partial_run = flag('PARTIAL_RUN', partial_run)
         self.written = []      # one line per file written
         self.problems = []     # one line per thing that went wrong
-        self.warnings = []     # answers still the template, missing glyphs
+        self.warnings = []     # answers still the template, missing glyphs, a partial run
         self.built = False
 
     def _problem(self, text):
@@ -761,14 +961,18 @@ class Collection:
             print('ARCHIVE_ONLY = True: no PDF is made.')
             return
         try:
-            chosen = write_up(self.root, self.notebook)
+            chosen = write_up(self.root, self.notebook, self.partial_run)
         except SubmissionError as err:
             self._problem(f'no PDF: {err}')
             return
         print(f'The write-up is made from {chosen.how}')
-        self.warnings += write_up_warnings(chosen.nb)
-        for warning in self.warnings:
+        found = write_up_warnings(chosen.nb)
+        for warning in found:
             print(f'WARNING: {warning}')
+        if not chosen.run.full:     # asked for: said once here, and again by finish()
+            found.append(f'the PDF comes from {chosen.run.what()} ({chosen.run.name}), not '
+                         'from the full run; its first page says so (PARTIAL_RUN = True).')
+        self.warnings += found
         prepared = pdf_notebook(chosen.nb, self.keep_outputs)
         if self.keep_outputs:
             print(f'KEEP_OUTPUTS = True: every output is kept ({prepared.plots} plots).')

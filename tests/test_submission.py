@@ -14,6 +14,7 @@ import subprocess
 import unittest
 import warnings
 import zipfile
+from pathlib import Path
 from unittest import mock
 
 import nbformat
@@ -21,6 +22,9 @@ import nbformat
 from lab import submission
 from tests import ROOT, TempDirTestCase
 
+FIXTURES = Path(__file__).resolve().parent / 'fixtures'
+TEMPLATE = FIXTURES / 'collect' / 'template.ipynb'
+COURSE_TEMPLATE = FIXTURES / 'main.ipynb'     # the course's main.ipynb, as handed out
 GRADED = sorted(submission.REQUIRED)
 TEX_REQUIRED = os.environ.get('HW1_REQUIRE_TEX') == '1'
 
@@ -158,22 +162,72 @@ class TestArchive(TempDirTestCase):
 # ---------------------------------------------------------------------------
 
 def template():
-    return nbformat.read(str(ROOT / 'main.ipynb'), as_version=4)
+    """A small stand-in for the course's main.ipynb, as handed out: the same name block,
+    settings cell, write-up headings and answer cells, and a few quick code cells (tests
+    never read main.ipynb itself: a student's copy holds their answers)."""
+    return nbformat.read(str(TEMPLATE), as_version=4)
 
 
-def executed(nb, parameters='QUICK = True\n'):
-    """nb as papermill leaves it: every code cell with an output (a plot and a print), and
-    the injected-parameters cell after the parameters cell."""
+BANNER = ('<span style="color:red; font-family:Helvetica Neue, Helvetica, Arial, sans-serif; '
+          'font-size:2em;">An Exception was encountered at \'<a href="#papermill-error-cell">'
+          "In [{}]</a>'.</span>")
+ANCHOR = ('<span id="papermill-error-cell" style="color:red; font-family:Helvetica Neue, '
+          'Helvetica, Arial, sans-serif; font-size:2em;">Execution using papermill encountered '
+          'an exception here and stopped:</span>')
+WHEN = '2025-01-01T00:00:00+00:00'
+
+
+def executed(nb, parameters=None, failed=None, stopped=None):
+    """nb as papermill 2 leaves it (see test_papermill_records_what_these_tests_rely_on):
+    run with `-p NAME VALUE` for each of parameters (then with the injected-parameters
+    cell after the settings cell), every code cell with an output (a print and a plot),
+    papermill's record of the run and each cell's status.
+
+    failed: the start of the code cell that raised: it holds the error, the cells after it
+    stay pending, and papermill's two banners are added (one on top, one above the cell).
+    stopped: the start of the code cell the run was killed in (no end time).
+    """
     nb = copy.deepcopy(nb)
     new_output = nbformat.v4.new_output
-    for number, cell in enumerate([c for c in nb.cells if c.cell_type == 'code'], 1):
-        cell.outputs = [new_output('stream', name='stdout', text=f'output of cell {number}\n'),
-                        new_output('display_data', data={'image/png': 'iVBORw0KGgo=',
-                                                         'text/plain': '<Figure>'})]
-    settings = next(k for k, c in enumerate(nb.cells) if 'parameters' in c.metadata.get('tags', []))
-    injected = nbformat.v4.new_code_cell('# Parameters\n' + parameters)
-    injected.metadata['tags'] = ['injected-parameters']
-    nb.cells.insert(settings + 1, injected)
+    if parameters:
+        settings = next(k for k, c in enumerate(nb.cells) if 'parameters' in c.metadata.get(
+            'tags', []))
+        injected = nbformat.v4.new_code_cell('# Parameters\n' + ''.join(
+            f'{name} = {value!r}\n' for name, value in parameters.items()))
+        injected.metadata['tags'] = ['injected-parameters']
+        nb.cells.insert(settings + 1, injected)
+    upcoming, count, failing = 'completed', 0, None    # the status of the cells to come
+    for cell in nb.cells:
+        status = upcoming
+        if cell.cell_type == 'code' and upcoming == 'completed':
+            count += 1
+            cell.execution_count = count
+            tags = cell.metadata.get('tags', [])
+            if failed and cell.source.startswith(failed):
+                status, failing = 'failed', cell
+                cell.outputs = [new_output('error', ename='ValueError', evalue='QUICK must be '
+                                           "True or False, got 'maybe'.", traceback=[])]
+            elif stopped and cell.source.startswith(stopped):
+                status = 'running'
+                cell.outputs = [new_output('stream', name='stdout', text='epoch 1\n')]
+            elif 'parameters' not in tags and 'injected-parameters' not in tags:
+                cell.outputs = [
+                    new_output('stream', name='stdout', text=f'output of cell {count}\n'),
+                    new_output('display_data', data={'image/png': 'iVBORw0KGgo=',
+                                                     'text/plain': '<Figure>'})]
+        cell.metadata['papermill'] = {'status': status, 'exception': status == 'failed'}
+        if status in ('failed', 'running'):
+            upcoming = 'pending'
+    nb.metadata['papermill'] = {'parameters': dict(parameters or {}),
+                                'exception': True if failed else None,
+                                'end_time': None if stopped else WHEN}
+    if failing is not None:
+        banners = [nbformat.v4.new_markdown_cell(text) for text in
+                   (BANNER.format(failing.execution_count), ANCHOR)]
+        for banner in banners:
+            banner.metadata['tags'] = [submission.PAPERMILL_BANNER]
+        nb.cells.insert(nb.cells.index(failing), banners[1])
+        nb.cells.insert(0, banners[0])
     return nb
 
 
@@ -226,6 +280,17 @@ class TestWriteUpChecks(unittest.TestCase):
         self.assertIn('5(a) Learning rate [2 points]; 5(b) Regularization [2 points]; '
                       '5(c) Hyper-parameter tuning [2 points]', found[1])
 
+    @unittest.skipUnless(COURSE_TEMPLATE.is_file(), 'no copy of the course template in '
+                         'tests/fixtures/main.ipynb')
+    def test_the_course_templates_write_up_and_name_block_are_recognised(self):
+        course = nbformat.read(str(COURSE_TEMPLATE), as_version=4)
+        found = submission.write_up_warnings(course)
+        self.assertEqual(len(found), 2, found)
+        self.assertIn('Name, Student ID', found[0])
+        self.assertIn('5(a) Learning rate [2 points]; 5(b) Regularization [2 points]; '
+                      '5(c) Hyper-parameter tuning [2 points]', found[1])
+        self.assertEqual(submission.write_up_warnings(answered(course)), [])
+
     def test_a_filled_in_write_up_gives_no_warning(self):
         self.assertEqual(submission.write_up_warnings(answered(template())), [])
         self.assertEqual(submission.write_up_warnings(answered(template(), False)), [])
@@ -274,12 +339,12 @@ class TestWhichNotebook(NotebookTestCase):
 
     def test_answers_in_main_get_the_headless_runs_outputs(self):
         self.write(answered(template()), 'main.ipynb')
-        run = executed(template())
+        run = executed(template(), {'SEED': 0})
         self.write(run, 'runs/main.ipynb')
         chosen = submission.write_up(self.tmp)
         self.assertIn('with the outputs of runs/main.ipynb', chosen.how)
         self.assertIn('code cells matched', chosen.how)
-        self.assertIn('(QUICK = True)', chosen.how)
+        self.assertIn('(SEED = 0)', chosen.how)
         # every markdown cell as the student left it, the added answer cell included
         mine = [c.source for c in answered(template()).cells if c.cell_type == 'markdown']
         self.assertEqual([c.source for c in chosen.nb.cells if c.cell_type == 'markdown'], mine)
@@ -307,7 +372,7 @@ class TestWhichNotebook(NotebookTestCase):
     def test_a_code_cell_changed_after_the_run_is_named_and_nothing_combined(self):
         main = answered(template())
         cell = next(c for c in main.cells if c.source.startswith('# Cell 6:'))
-        cell.source = cell.source.replace("'softmax'", "'softmax-2'")
+        cell.source += "\nprint('changed')"
         self.write(main, 'main.ipynb')
         self.write(executed(template()), 'runs/main.ipynb')
         with self.assertRaises(submission.SubmissionError) as caught:
@@ -380,6 +445,196 @@ class TestWhichNotebook(NotebookTestCase):
         self.assertIn('cannot be read as a notebook', str(caught.exception))
 
 
+def papermill_run(source, output, failing='# Cell 1:', **parameters):
+    """papermill's run of the notebook file source into output, with parameters, by an
+    engine that starts no kernel: each code cell runs without output (its execution count
+    set, as a kernel does) but the one starting with failing, which raises. Everything else
+    (the injected parameters, the records of the run and of each cell, the banners, saving)
+    is papermill's own, as in a real run.
+    Returns the notebook papermill wrote, as the file holds it."""
+    import papermill
+    from papermill.engines import Engine, papermill_engines
+
+    class ScriptedEngine(Engine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, **kwargs):
+            count = 0
+            for index, cell in enumerate(nb_man.nb.cells):
+                nb_man.cell_start(cell, index)
+                try:
+                    if cell.cell_type == 'code':
+                        count += 1
+                        cell.execution_count = count
+                    if cell.cell_type == 'code' and cell.source.startswith(failing):
+                        cell.outputs = [nbformat.v4.new_output(
+                            'error', ename='ValueError', evalue='boom', traceback=[])]
+                        nb_man.cell_exception(cell, index)
+                        break
+                finally:
+                    nb_man.cell_complete(cell, index)
+
+    papermill_engines.register('hw1-scripted', ScriptedEngine)
+    with contextlib.suppress(papermill.PapermillExecutionError):
+        papermill.execute_notebook(str(source), str(output), parameters=parameters,
+                                   engine_name='hw1-scripted', progress_bar=False)
+    return nbformat.read(str(output), as_version=4)
+
+
+def shape(nb):
+    """What collect relies on in a run: each cell's type, tags and papermill status, and the
+    run's parameters, exception and whether it has an end time."""
+    record = nb.metadata.papermill
+    return ([(c.cell_type, c.metadata.get('tags', []), c.metadata.get('papermill', {}).get(
+        'status')) for c in nb.cells],
+        record['parameters'], record['exception'], record['end_time'] is not None)
+
+
+class TestWhichRun(NotebookTestCase):
+    """Only the full run becomes the PDF, unless PARTIAL_RUN asks for another."""
+
+    def setUp(self):
+        super().setUp()
+        self.main = answered(template())
+        self.write(self.main, 'main.ipynb')
+
+    def refusal(self, run, name='runs/main.ipynb', **kwargs):
+        self.write(run, name)
+        with self.assertRaises(submission.SubmissionError) as caught:
+            submission.write_up(self.tmp, **kwargs)
+        return str(caught.exception)
+
+    def assert_says_how_to_make_the_full_run(self, message):
+        self.assertIn('`JUPYTER_PATH=jupyter .venv/bin/python -m papermill main.ipynb '
+                      'runs/main.ipynb`', message)
+        self.assertIn('runs/main_quick.ipynb -p QUICK True', message)
+        self.assertIn('set PARTIAL_RUN = True', message)
+
+    def test_papermill_records_what_these_tests_rely_on(self):
+        # papermill's own code (without a kernel) fails cell 1 as executed() builds it.
+        source = self.write(template(), 'template.ipynb')
+        real = papermill_run(source, self.tmp / 'out.ipynb', QUICK=True)
+        built = executed(template(), {'QUICK': True}, failed='# Cell 1:')
+        self.assertEqual(shape(built), shape(real))
+        self.assertEqual([c.source for c in built.cells], [c.source for c in real.cells])
+
+    def test_a_quick_run_is_refused_saying_what_it_is_and_how_to_make_the_full_one(self):
+        message = self.refusal(executed(template(), {'QUICK': True, 'SEED': 0}))
+        self.assertIn('runs/main.ipynb is not the full run of the assignment: it is a quick run '
+                      '(QUICK=True: every training ran one epoch). It was made with the '
+                      'parameters QUICK=True, SEED=0.', message)
+        self.assert_says_how_to_make_the_full_run(message)
+
+    def test_quick_given_as_text_counts_as_papermill_passes_it(self):
+        with self.subTest('true'):
+            self.assertIn("a quick run (QUICK='true'",
+                          self.refusal(executed(template(), {'QUICK': 'true'})))
+        with self.subTest('false'):
+            self.write(executed(template(), {'QUICK': 'false'}), 'runs/main.ipynb')
+            self.assertTrue(submission.write_up(self.tmp).run.full)
+
+    def test_an_epochs_override_is_refused(self):
+        message = self.refusal(executed(template(), {'EPOCHS': 3}))
+        self.assertIn('it is a shortened run (EPOCHS=3: every training ran 3 epochs)', message)
+        self.assert_says_how_to_make_the_full_run(message)
+
+    def test_quick_set_in_the_settings_cell_is_refused(self):
+        main = answered(template())
+        settings = next(c for c in main.cells if 'parameters' in c.metadata.get('tags', []))
+        settings.source = settings.source.replace('QUICK = False', 'QUICK = True')
+        self.write(main, 'main.ipynb')
+        message = self.refusal(executed(main))
+        self.assertIn('it is a quick run (QUICK=True', message)
+        self.assertIn('made with no command-line parameters', message)
+
+    def test_seeds_workers_tests_and_configs_make_no_partial_run(self):
+        self.write(executed(template(), {
+            'SEED': 0, 'WORKERS': 1, 'UNIT_TESTS': 'tests.test_network', 'EPOCHS': None,
+            'QUICK': False, 'TUNING_CONFIG': 'configs/config_exp.yaml',
+            'SWEEP_CONFIG': 'configs/mine.yaml'}), 'runs/main.ipynb')
+        chosen = submission.write_up(self.tmp)
+        self.assertTrue(chosen.run.full)
+        self.assertNotIn('PARTIAL_RUN', ' '.join(c.source for c in chosen.nb.cells))
+
+    def test_a_run_that_failed_in_cell_1_is_refused_naming_the_cell_not_different_answers(self):
+        # The student answered in main.ipynb, then ran it headless (papermill copies the
+        # answers and adds its banners); cell 1 failed. The run is the newer file.
+        source = self.write(self.main, 'source.ipynb')
+        (self.tmp / 'runs').mkdir()
+        papermill_run(source, self.tmp / 'runs' / 'main.ipynb', QUICK='maybe')
+        when = (self.tmp / 'runs' / 'main.ipynb').stat().st_mtime - 60
+        os.utime(self.tmp / 'main.ipynb', (when, when))
+        with self.assertRaises(submission.SubmissionError) as caught:
+            submission.write_up(self.tmp)
+        message = str(caught.exception)
+        self.assertNotIn('different answers', message)
+        self.assertIn("it is a run that stopped with an error (ValueError: boom) in the cell "
+                      "starting '# Cell 1: set-up. Every parameter checked before any "
+                      "training.' (In [3])", message)
+        self.assertIn('Fix what stopped it, then make the full run', message)
+        self.assert_says_how_to_make_the_full_run(message)
+        chosen = submission.write_up(self.tmp, partial_run=True)      # asked for: merged
+        self.assertIn('with the outputs of runs/main.ipynb', chosen.how)
+
+    def test_a_killed_run_is_refused_naming_the_cell_it_stopped_in(self):
+        message = self.refusal(executed(template(), stopped='# Cell 6:'))
+        self.assertIn("a run that did not finish: it was stopped in the cell starting "
+                      "'# Cell 6: train softmax regression", message)
+
+    def test_papermills_banners_are_never_answers(self):
+        # A code cell of the student's own under 5(c) failed: papermill's anchor banner lands
+        # in 5(c)'s answer.
+        nb = template()
+        nb.cells.insert(cell_after(nb, '## 5(c)'), nbformat.v4.new_code_cell('# Cell 30: mine'))
+        self.write(executed(nb, failed='# Cell 30'), 'runs/main.ipynb')
+        self.write(nb, 'main.ipynb')
+        run = submission.read_notebook(self.tmp / 'runs' / 'main.ipynb')
+        self.assertEqual(len(submission.unanswered_questions(run)), 3)
+        chosen = submission.write_up(self.tmp, partial_run=True)
+        self.assertNotIn('papermill', ' '.join(c.source for c in chosen.nb.cells
+                                               if c.cell_type == 'markdown'))
+        self.assertIn('Not answered yet', ' '.join(submission.write_up_warnings(chosen.nb)))
+
+    def test_partial_run_accepts_it_and_says_so_under_the_name_block(self):
+        self.write(executed(template(), {'QUICK': True}), 'runs/main.ipynb')
+        chosen = submission.write_up(self.tmp, partial_run=True)
+        self.assertIn('PARTIAL_RUN = True accepts it', chosen.how)
+        cells = submission.pdf_notebook(chosen.nb).nb.cells
+        self.assertIn('**Name:** Ada Lovelace', cells[0].source)
+        self.assertEqual(cells[1].source,
+                         '> **Note:** This PDF comes from a quick run (QUICK=True: every '
+                         'training ran one epoch), runs/main.ipynb, not from the full run of '
+                         'the assignment: it was collected with PARTIAL_RUN = True.')
+        self.assertEqual(submission.write_up_warnings(chosen.nb), [])
+
+    def test_a_quick_check_in_its_own_file_is_never_read(self):
+        (self.tmp / 'runs').mkdir()
+        (self.tmp / submission.QUICK_RUN).write_text('{"cells": [')      # no notebook at all
+        message = self.refusal(answered(template()), name='main.ipynb')
+        self.assertIn('there is no headless run (runs/main.ipynb)', message)
+        self.assertIn('runs/main_quick.ipynb is a quick check: collect does not use it', message)
+        self.write(executed(template()), 'runs/main.ipynb')
+        self.assertTrue(submission.write_up(self.tmp).run.full)
+
+    def test_a_quick_run_named_by_notebook_is_refused_unless_partial_run(self):
+        message = self.refusal(executed(self.main, {'QUICK': True}), submission.QUICK_RUN,
+                               notebook=submission.QUICK_RUN)
+        self.assertIn('runs/main_quick.ipynb is not the full run', message)
+        chosen = submission.write_up(self.tmp, submission.QUICK_RUN, partial_run=True)
+        self.assertIn('runs/main_quick.ipynb, not from the full run', chosen.nb.cells[1].source)
+
+    def test_main_saved_with_outputs_is_checked_too(self):
+        with self.subTest('saved in place by a quick papermill run'):
+            self.assertIn('main.ipynb is not the full run of the assignment: it is a quick run',
+                          self.refusal(executed(self.main, {'QUICK': True}), 'main.ipynb'))
+        with self.subTest('saved from Jupyter with an error'):
+            nb = executed(self.main, failed='# Cell 6:')
+            del nb.metadata['papermill']
+            nb = submission.without_banners(nb)
+            self.assertIn("it is a run that stopped with an error (ValueError: QUICK must be "
+                          "True or False, got 'maybe'.) in the cell starting '# Cell 6",
+                          self.refusal(nb, 'main.ipynb'))
+
+
 class TestPdfCopy(unittest.TestCase):
 
     def test_only_plots_are_kept_and_the_notebook_is_not_changed(self):
@@ -388,7 +643,7 @@ class TestPdfCopy(unittest.TestCase):
         prepared = submission.pdf_notebook(nb)
         self.assertEqual(nb, before)
         code = [c for c in prepared.nb.cells if c.cell_type == 'code'
-                and 'injected-parameters' not in c.metadata.get('tags', [])]
+                and not {'parameters', 'injected-parameters'} & set(c.metadata.get('tags', []))]
         self.assertTrue(all([o.output_type for o in c.outputs] == ['display_data'] for c in code))
         self.assertTrue(all(list(c.outputs[0].data) == ['image/png'] for c in code))
         self.assertEqual(prepared.plots, len(code))
@@ -400,7 +655,7 @@ class TestPdfCopy(unittest.TestCase):
         nb = executed(template())
         prepared = submission.pdf_notebook(nb, keep_outputs=True)
         code = [c for c in prepared.nb.cells if c.cell_type == 'code'
-                and 'injected-parameters' not in c.metadata.get('tags', [])]
+                and not {'parameters', 'injected-parameters'} & set(c.metadata.get('tags', []))]
         self.assertTrue(all(len(c.outputs) == 2 for c in code))
         self.assertEqual(prepared.left_out, 0)
 
@@ -477,6 +732,26 @@ class TestParameters(unittest.TestCase):
             self.assertIn('KEEP_OUTPUTS must be True or False', str(caught.exception))
         with self.assertRaises(submission.SubmissionError):
             submission.Collection(archive=None)
+        with self.assertRaises(ValueError) as caught:
+            submission.Collection(partial_run='maybe')
+        self.assertIn('PARTIAL_RUN must be True or False', str(caught.exception))
+
+    def test_each_setting_of_the_collect_notebook_reaches_collection(self):
+        import ast
+        import inspect
+        nb = nbformat.read(str(ROOT / 'collect_submission.ipynb'), as_version=4)
+        settings = next(c for c in nb.cells if 'parameters' in c.metadata.get('tags', []))
+        names = [node.targets[0].id for node in ast.parse(settings.source).body]
+        self.assertEqual(names, ['ARCHIVE', 'NOTEBOOK', 'KEEP_OUTPUTS', 'ARCHIVE_ONLY',
+                                 'PARTIAL_RUN'])
+        setup = next(c.source for c in nb.cells if 'submission.Collection(' in c.source)
+        call = next(node for node in ast.walk(ast.parse(setup.replace('%cd', '#')))
+                    if isinstance(node, ast.Call)
+                    and getattr(node.func, 'attr', None) == 'Collection')
+        bound = inspect.signature(submission.Collection).bind(*call.args, **{
+            k.arg: k.value for k in call.keywords})
+        self.assertEqual({name: node.id for name, node in bound.arguments.items()},
+                         {name.lower(): name for name in names})
 
 
 class TestCollection(NotebookTestCase):
@@ -514,6 +789,17 @@ class TestCollection(NotebookTestCase):
         self.assertIn('no code archive: cannot build the submission: missing utils.py', message)
         self.assertIn('the archive was not graded', message)
         self.assertIn('no PDF: main.ipynb holds no outputs', message)
+
+    def test_a_quick_run_is_a_problem_and_partial_run_a_warning(self):
+        self.write(executed(template(), {'QUICK': True}), 'runs/main.ipynb')
+        refused = submission.Collection(root=self.tmp)
+        printed = quietly(refused.write_pdf)[1]
+        self.assertIn('PROBLEM: no PDF: runs/main.ipynb is not the full run', printed)
+        accepted = submission.Collection(root=self.tmp, partial_run='True')
+        with mock.patch('shutil.which', return_value=None):
+            quietly(accepted.write_pdf)
+        self.assertIn('the PDF comes from a quick run (QUICK=True: every training ran one '
+                      'epoch) (runs/main.ipynb), not from the full run', accepted.warnings[0])
 
     def test_archive_only_makes_no_pdf_and_succeeds(self):
         collect = submission.Collection(archive_only='true', root=self.tmp)
@@ -582,6 +868,23 @@ class TestPdf(TempDirTestCase):
                                  text=True, check=True).stdout.splitlines()[2:]
         self.assertEqual([row.split()[0] for row in listing if row.split()[2] == 'image'],
                          ['2', '2'])
+
+    def test_a_partial_runs_pdf_says_so_on_its_first_page(self):
+        write = NotebookTestCase.write
+        write(self, answered(template()), 'main.ipynb')
+        write(self, executed(template(), {'EPOCHS': 2}), 'runs/main.ipynb')
+        chosen = submission.write_up(self.tmp, partial_run=True)
+        for cell in chosen.nb.cells:
+            if cell.cell_type == 'code':
+                cell.outputs = []          # executed()'s stand-in PNG is no picture to print
+        pdf = submission.export_pdf(submission.pdf_notebook(chosen.nb).nb, self.tmp / 'w.pdf',
+                                    self.tmp)
+        if not (shutil.which('pdftotext') or TEX_REQUIRED):
+            return
+        first = ' '.join(self.page_texts(pdf)[0].split())
+        self.assertIn('Name: Ada Lovelace', first)
+        self.assertIn('Note: This PDF comes from a shortened run (EPOCHS=2: every training ran '
+                      '2 epochs), runs/main.ipynb, not from the full run of the assignment', first)
 
     def test_a_latex_error_is_shown_and_no_pdf_written(self):
         with self.assertRaises(submission.SubmissionError) as caught:
