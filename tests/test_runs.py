@@ -45,10 +45,11 @@ from lab.runs import (
 )
 from models import SoftmaxRegression, TwoLayerNet
 from optimizer import SGD
-from tests import ROOT, TempDirTestCase, no_numeric_warnings
+from tests import ROOT, TempDirTestCase, course_config, no_numeric_warnings
 
-TWOLAYER = ROOT / 'configs' / 'config_twolayer.yaml'
-SOFTMAX = ROOT / 'configs' / 'config_softmax.yaml'
+# The course's configs, whatever the user's files hold now (train_model takes a dict too).
+TWOLAYER = course_config('twolayer')
+SOFTMAX = course_config('softmax')
 
 
 def read_results(run_dir):
@@ -248,10 +249,9 @@ class TestTrainModelIsTheNotebookRoutine(TempDirTestCase):
 SCRIPT = """
 import json, sys, tempfile
 sys.path.insert(0, sys.argv[1])
-from lab import ROOT
 from lab.runs import train_model
 with tempfile.TemporaryDirectory() as runs:
-    result = train_model(ROOT / 'configs' / 'config_twolayer.yaml', seed=int(sys.argv[2]),
+    result = train_model(json.loads(sys.argv[3]), seed=int(sys.argv[2]),
                          runs_dir=runs, epochs=2, hidden_size=32, debug=False)
 print(json.dumps({'histories': result.histories, 'best_epoch': result.best_epoch,
                   'test_loss': result.test_loss, 'test_acc': result.test_acc}))
@@ -262,9 +262,9 @@ def run_in_fresh_process(seed, hash_seed):
     """The record of one run, from a new Python process started in a temporary folder."""
     env = dict(os.environ, OPENBLAS_NUM_THREADS='1', PYTHONHASHSEED=str(hash_seed))
     with tempfile.TemporaryDirectory() as cwd:
-        done = subprocess.run([sys.executable, '-c', SCRIPT, str(ROOT), str(seed)], cwd=cwd,
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              universal_newlines=True, timeout=600)
+        done = subprocess.run([sys.executable, '-c', SCRIPT, str(ROOT), str(seed),
+                               json.dumps(TWOLAYER)], cwd=cwd, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, universal_newlines=True, timeout=600)
     if done.returncode != 0:
         raise AssertionError(f'the training subprocess failed:\n{done.stderr}')
     return done.stdout
