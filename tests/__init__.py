@@ -148,3 +148,18 @@ def needs_mnist():
     problem = mnist_problem()
     if problem is not None:
         raise unittest.SkipTest(f'needs the MNIST data: {problem}')
+
+
+def needing_mnist(cls):
+    """Class decorator: the class's tests skip as needs_mnist() says, before its setUpClass."""
+    own = cls.__dict__.get('setUpClass')
+
+    def setUpClass(klass):
+        needs_mnist()
+        if own is not None:
+            own.__func__(klass)
+        else:
+            super(cls, klass).setUpClass()
+
+    cls.setUpClass = classmethod(setUpClass)
+    return cls

@@ -20,7 +20,7 @@ import zipfile
 from pathlib import Path
 
 from lab import ROOT, grade, submission
-from tests import write_course_configs
+from tests import needing_mnist, write_course_configs
 
 GRADED = sorted(grade.ALLOWED_IMPORTS)
 COURSE_PYTHONS = ('3.8', '3.10', '3.12', '3.13')
@@ -112,6 +112,7 @@ class TestCourseConfigs(unittest.TestCase):
         self.assertIn('config_twolayer.yaml: Train.learning_rate is 0.5', problems[0])
 
 
+@needing_mnist
 class GraderTestCase(unittest.TestCase):
     """Builds the course's CSVs once and makes archives from edited copies of the project."""
 

@@ -45,7 +45,14 @@ from lab.runs import (
 )
 from models import SoftmaxRegression, TwoLayerNet
 from optimizer import SGD
-from tests import ROOT, TempDirTestCase, course_config, no_numeric_warnings
+from tests import (
+    ROOT,
+    TempDirTestCase,
+    course_config,
+    needing_mnist,
+    needs_mnist,
+    no_numeric_warnings,
+)
 
 # The course's configs, whatever the user's files hold now (train_model takes a dict too).
 TWOLAYER = course_config('twolayer')
@@ -85,6 +92,7 @@ def train_watched(epoch, data, labels, model, optimizer):
 # train_model end to end
 # ---------------------------------------------------------------------------
 
+@needing_mnist
 class TestTrainModelOneEpoch(unittest.TestCase):
     """One epoch of the two-layer defaults on the real data (under a second per run)."""
 
@@ -178,6 +186,7 @@ class TestTrainModelOneEpoch(unittest.TestCase):
         self.assertNotEqual(self.other_seed.train_loss_history, self.first.train_loss_history)
 
 
+@needing_mnist
 class TestTrainModelSoftmax(TempDirTestCase):
     def test_softmax_config_trains_a_softmax_model(self):
         with contextlib.redirect_stdout(io.StringIO()) as out:
@@ -218,6 +227,7 @@ def notebook_routine(arrays, seed, hidden_size, batch_size, rates):
     return histories, best_epoch, test
 
 
+@needing_mnist
 class TestTrainModelIsTheNotebookRoutine(TempDirTestCase):
     """train_model's uint8 batch views, learning-rate schedule and bookkeeping change
     no number: its run equals the routine written with the course's functions."""
@@ -270,6 +280,7 @@ def run_in_fresh_process(seed, hash_seed):
     return done.stdout
 
 
+@needing_mnist
 class TestReproducibility(unittest.TestCase):
     def test_same_seed_gives_bit_identical_runs_in_fresh_processes(self):
         first = run_in_fresh_process(seed=7, hash_seed=1)
@@ -344,6 +355,7 @@ class TestNewRunDir(TempDirTestCase):
                 self.assertIn('runs_dir', str(caught.exception))
 
     def test_train_model_refuses_a_name_leaving_its_folder_before_training(self):
+        needs_mnist()      # train_model reads the data first
         runs = self.tmp / 'runs'
         with mock.patch.object(utils, 'train') as train, self.assertRaises(ValueError):
             train_model(SOFTMAX, runs_dir=runs, run_name='../escaped')
@@ -496,6 +508,7 @@ class TestDataIsBlamedBeforeTheLearningRate(unittest.TestCase):
         self.assertEqual(Counted.reads, 1)      # train's own pass, no other
 
 
+@needing_mnist
 class TestTrainModelBlamesTheData(TempDirTestCase):
     def test_inf_in_the_training_images_stops_the_run_naming_it(self):
         # lab.data verifies MNIST, so only stand-in data can hold an inf: 10 batches of 64.
@@ -537,6 +550,7 @@ class TestTrainModelBlamesTheData(TempDirTestCase):
         self.assertEqual(evaluated, [True, True])   # validation after epoch 0, then test
 
 
+@needing_mnist
 class TestDivergedRun(TempDirTestCase):
     def test_diverged_run_is_recorded_and_returns_normally(self):
         result = train_model(TWOLAYER, seed=0, runs_dir=self.tmp, run_name='hot',
@@ -588,6 +602,7 @@ def no_space(*args, **kwargs):
     raise OSError(errno.ENOSPC, 'No space left on device')
 
 
+@needing_mnist
 class TestEnvironmentFaults(TempDirTestCase):
     """Faults of the machine get a message of ours naming the folder and the fix; a run
     that cannot write its files keeps everything in memory, says so, and returns."""
@@ -661,6 +676,7 @@ class TestEnvironmentFaults(TempDirTestCase):
             self.run_softmax(callback=interrupt)
 
 
+@needing_mnist
 class TestInterruptedRun(TempDirTestCase):
     def test_results_and_log_hold_every_finished_epoch(self):
         seen_in_log, epochs_on_disk = [], []
