@@ -983,16 +983,20 @@ except utils.MnistDataError as err:
 """
 
 
-def damage(project, how):
-    """Damage project's data/mnist.npz: 'truncated' (utils refuses it) or 'one pixel changed'
-    (utils accepts it; the SHA-256 check refuses it)."""
+def damage(project, how, source=None):
+    """Damage project's data/mnist.npz, a copy of the intact bundle source (default: that
+    file itself): 'truncated' (utils refuses it) or 'one pixel changed' (utils accepts it;
+    the SHA-256 check refuses it)."""
     path = project / 'data' / 'mnist.npz'
+    intact = path.read_bytes() if source is None else Path(source).read_bytes()
     if how == 'truncated':
-        path.write_bytes(SHIPPED.read_bytes()[:100000])
+        path.write_bytes(intact[:100000])
     else:
-        images = shipped()['test_images'].copy()
-        images[0, 14, 14] ^= 1
-        save_bundle(path, **dict(shipped(), test_images=images))
+        with np.load(io.BytesIO(intact)) as bundle:
+            arrays = {member: bundle[member] for member in bundle.files}
+        arrays['test_images'] = arrays['test_images'].copy()
+        arrays['test_images'][0, 14, 14] ^= 1
+        save_bundle(path, **arrays)
 
 
 def git(*args, cwd=ROOT):
@@ -1052,7 +1056,7 @@ class TestRecommendedCommands(TempDirTestCase):
                 project = self.tmp / state.replace(' ', '-')
                 shutil.copytree(ROOT, project, ignore=shutil.ignore_patterns(
                     '.git', 'runs', '__pycache__', '.hypothesis', '*.npz', '*.zip', '*.pdf'))
-                damage(project, state)
+                damage(project, state, source=SHIPPED)
                 message = self.load(project)
                 self.assertIsNotNone(message, 'the damage went unnoticed')
                 command = self.recommended(message, 'python ')
