@@ -402,6 +402,21 @@ class TestFixture(unittest.TestCase):
             self.assertEqual(list(repo.glob('*.zip')) + list(repo.glob('*.pdf')), [])
 
 
+class TestStray(unittest.TestCase):
+    """STRAY finds the kernel's log, a Jupyter log line and a Python warning, and no more."""
+
+    def test_it_finds_warnings_in_their_printed_forms(self):
+        for line in ('[IPKernelApp] WARNING | Could not bind', '[W 10:00 NotebookApp] WARNING | x',
+                     '/x/y.py:12: UserWarning: a warning', 'lab/z.py:3: Warning: bare'):
+            with self.subTest(line):
+                self.assertIsNotNone(STRAY.search(f'Kept: 3 plots.\n{line}\nDone\n'))
+
+    def test_it_leaves_text_that_merely_holds_the_word(self):
+        said = ('Kept: 3 plots.\nLaTeX Warning: Label(s) may have changed.\n'
+                'Answer: a Warning: sign on the curve\n')
+        self.assertIsNone(STRAY.search(said))
+
+
 class TestReadme(unittest.TestCase):
     """The README's lines are the ones CI and these tests run."""
 
