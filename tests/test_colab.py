@@ -12,7 +12,8 @@ TestColab builds a Colab-like machine and runs both notebooks in it:
   * a stand-in google.colab, imported when the kernel starts (as Colab's is),
     whose drive.mount makes the mount point a link to a folder standing for
     the student's Google Drive; the project is copied into that "Drive" as
-    MyDrive/hw1, the notebooks' default FOLDER;
+    MyDrive/hw1, the notebooks' default FOLDER (by copy_repo: the template
+    notebook and the course's configs, never the user's own);
   * the kernel started in another folder, standing for Colab's /content. Code
     that names /content/... is pointed at that folder by the stand-in (an
     input transformer), since this machine has no /content of its own.
@@ -29,7 +30,6 @@ when Python 3.12 is not installed, and when pandoc or XeLaTeX is missing
 import json
 import os
 import re
-import shutil
 import tempfile
 import unittest
 from pathlib import Path
@@ -41,7 +41,7 @@ from packaging.requirements import Requirement
 from lab import submission
 from tests import ROOT
 from tests.test_grade import find_python, run
-from tests.test_notebooks import FAST_COURSE_TESTS, NOT_COPIED, PLOTS
+from tests.test_notebooks import FAST_COURSE_TESTS, PLOTS, copy_repo
 from tests.test_submission import answered
 
 # Colab's preinstalled versions, late 2025, of what the requirement files name.
@@ -141,7 +141,8 @@ class TestColab(unittest.TestCase):
         cls.content.mkdir()
         drive = root / 'drive'                  # the student's Google Drive
         cls.folder = drive / 'MyDrive' / 'hw1'
-        shutil.copytree(ROOT, cls.folder, ignore=NOT_COPIED)
+        copy_repo(cls.folder)             # the template notebook, the course's configs
+        (cls.folder / 'runs').rmdir()     # as the student uploads it: no runs/ yet
         kernels = root / 'jupyter' / 'kernels' / 'colab'
         kernels.mkdir(parents=True)
         (kernels / 'kernel.json').write_text(json.dumps({
@@ -186,7 +187,7 @@ class TestColab(unittest.TestCase):
     def test_collect_in_colab_then_with_outputs_omitted(self):
         main = self.folder / 'main.ipynb'
         nbformat.write(answered(self.main), str(main))          # the student's answers, saved
-        collected = self.execute('collect_submission.ipynb')
+        collected = self.execute('collect_submission.ipynb', PARTIAL_RUN=True)
         said = self.printed(collected)
         self.assertIn('main.ipynb, run and saved with its outputs', said)
         self.assertIn('Score: ', said)

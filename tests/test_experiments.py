@@ -3,7 +3,6 @@ cells, the quick and epochs options, a run interrupted mid-way, the runs trained
 background (bit for bit the sequential ones; stopped cleanly by Ctrl-C), and sweeps: a
 sweep is run on the real data with a learning rate so large that the loss becomes nan,
 to pin down that a diverging run is recorded and the sweep goes on."""
-import _thread
 import contextlib
 import io
 import json
@@ -12,8 +11,6 @@ import os
 import queue
 import signal
 import tempfile
-import threading
-import time
 import unittest
 from pathlib import Path
 from unittest import mock
@@ -21,7 +18,7 @@ from unittest import mock
 from lab import experiments, parallel, progress
 from lab.config import ConfigError, load_config
 from lab.runs import RunResult
-from tests import ROOT, TempDirTestCase
+from tests import ROOT, TempDirTestCase, needs_mnist, write_course_configs
 from tests.test_progress import epoch_stats
 
 SWEEP = 'configs/config_twolayer.yaml'
@@ -399,6 +396,31 @@ class TestQueueOrder(unittest.TestCase):
         self.assertEqual(experiments.queue_order(runs, workers=2), runs)
 
 
+def in_course_folder(test):
+    """Work in test.tmp, which holds the course's configs (configs/config_softmax.yaml, ...):
+    the configs that start_runs() and the cells name are then the course's, never the
+    user's files. Skips without the MNIST data."""
+    needs_mnist()
+    write_course_configs(test.tmp)
+    test.addCleanup(os.chdir, os.getcwd())
+    os.chdir(test.tmp)
+
+
+def ctrl_c_at_first_epoch_of(target, before):
+    """A stand-in for experiments.Progress (its bars written to a text stream). The bar of
+    the run named target, once the run reports an epoch, calls before() and then raises
+    SIGINT in this thread, as Ctrl-C does while a cell waits: the interrupt follows an
+    event, never a timer."""
+    class CtrlC(progress.Progress):
+        def __call__(self, stats):
+            super().__call__(stats)
+            if self.name == target:
+                before()
+                signal.raise_signal(signal.SIGINT)
+
+    return lambda name, epochs: CtrlC(name, epochs, io.StringIO())
+
+
 class TestBackgroundRuns(TempDirTestCase):
     """start_runs() trains the notebook's runs in worker processes; the cells take them."""
 
@@ -462,14 +484,15 @@ class TestBackgroundRuns(TempDirTestCase):
                          ['best'])
 
     def test_a_dead_worker_leaves_the_runs_to_the_kernel_with_a_note(self):
+        in_course_folder(self)
         printed = io.StringIO()
         with mock.patch.object(experiments, 'RUNS_DIR', self.tmp / 'runs'), \
                 contextlib.redirect_stdout(printed):
             experiments.start_runs(SWEEP, TUNING, 2, seed=0, epochs=1)
-            worker = multiprocessing.active_children()[0]
-            while not worker.is_alive():
-                time.sleep(0.05)
-            os.kill(worker.pid, signal.SIGKILL)
+            workers = multiprocessing.active_children()     # started as the runs were queued
+            self.assertTrue(workers)
+            os.kill(workers[0].pid, signal.SIGKILL)
+            workers[0].join()       # dead before the cell asks for its run
             softmax = experiments.run('configs/config_softmax.yaml', 'softmax', seed=0, epochs=1)
         self.assertIn('a worker process died', printed.getvalue())
         self.assertIn('train in this kernel', printed.getvalue())
@@ -477,16 +500,21 @@ class TestBackgroundRuns(TempDirTestCase):
         self.assertEqual(softmax.status, 'finished')
 
     def test_an_interrupt_stops_the_workers_and_finished_runs_keep_their_results(self):
+        in_course_folder(self)
         folder = self.tmp / 'runs'
+
+        def twolayer_finished():
+            next(future for key, future in experiments._started.items()
+                 if key[0] == 'twolayer').result()
+
         with mock.patch.object(experiments, 'RUNS_DIR', folder), \
+                mock.patch.object(experiments, 'Progress',
+                                  ctrl_c_at_first_epoch_of('best', before=twolayer_finished)), \
                 contextlib.redirect_stdout(io.StringIO()):
             experiments.start_runs(SWEEP, TUNING, 2, seed=0, epochs=2)
             first = experiments.run('configs/config_softmax.yaml', 'softmax', seed=0, epochs=2)
             # The runs are as long as each other, so they are queued in the notebook's order:
             # the tuned run is the last, and Ctrl-C arrives while its cell waits for it.
-            interrupt = threading.Timer(3.0, _thread.interrupt_main)
-            self.addCleanup(interrupt.cancel)
-            interrupt.start()
             with self.assertRaises(KeyboardInterrupt):
                 experiments.run(TUNING, 'best', seed=0, epochs=2)
         self.assertIsNone(experiments._pool)
@@ -507,28 +535,58 @@ class TestBackgroundRuns(TempDirTestCase):
         self.assertEqual(twolayer.run_dir, folder / 'twolayer')
 
 
+WAITING = 'the tuned run shows its first epoch: waiting for the interrupt'
+
+
+def in_kernel(kernel, code='pass', on_output=lambda text: None):
+    """Run code in the kernel (a BlockingKernelClient) and wait for its reply, calling
+    on_output(text) with each stream output as it arrives. Returns ('ok', what it printed)
+    or ('error', the exception's name). The ten-minute limit only guards against a hung
+    kernel: nothing here waits for a time to pass."""
+    printed = []
+
+    def hook(message):
+        if message['msg_type'] == 'stream':
+            printed.append(message['content']['text'])
+            on_output(message['content']['text'])
+
+    reply = kernel.execute_interactive(code, output_hook=hook, timeout=600)['content']
+    return reply['status'], reply.get('ename', ''.join(printed))
+
+
 class TestBackgroundRunsInAKernel(TempDirTestCase):
     """The same in a real Jupyter kernel, interrupted as Jupyter's stop button does it."""
 
     def test_a_kernel_interrupt_stops_the_workers_and_the_kernel_goes_on(self):
-        import nbformat
-        from nbclient import NotebookClient
+        from jupyter_client.manager import start_new_kernel
+        in_course_folder(self)
         folder = self.tmp / 'runs'
-        cells = [
-            'from pathlib import Path\nfrom unittest import mock\nfrom lab import experiments\n'
+        km, kernel = start_new_kernel(kernel_name='python3', cwd=str(self.tmp))
+        self.addCleanup(km.shutdown_kernel, now=True)
+        self.addCleanup(kernel.stop_channels)
+        start = (
+            f'import sys, threading\nsys.path.insert(0, {str(ROOT)!r})\n'
+            'from pathlib import Path\nfrom unittest import mock\n'
+            'from lab import experiments, progress\n'
             f'mock.patch.object(experiments, "RUNS_DIR", Path({str(folder)!r})).start()\n'
+            # The tuned run's bar, at its first epoch, says so and waits for the interrupt.
+            'class Waiting(progress.Progress):\n'
+            '    def __call__(self, stats):\n'
+            '        super().__call__(stats)\n'
+            '        if self.name == "best":\n'
+            f'            print({WAITING!r}, flush=True)\n'
+            '            threading.Event().wait()\n'
+            'mock.patch.object(experiments, "Progress", Waiting).start()\n'
             f'experiments.start_runs({SWEEP!r}, {TUNING!r}, 2, seed=0, epochs=2)\n'
-            'first = experiments.run("configs/config_softmax.yaml", "softmax", seed=0, epochs=2)',
-            # The tuned run is queued last: its cell is still waiting when Jupyter interrupts it.
-            f'experiments.run({TUNING!r}, "best", seed=0, epochs=2)',
-            'assert experiments._pool is None and not experiments._started\nprint(first.status)']
-        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
-        NotebookClient(nb, kernel_name='python3', allow_errors=True, interrupt_on_timeout=True,
-                       timeout_func=lambda cell: 2 if '"best"' in cell.source else 300,
-                       resources={'metadata': {'path': str(ROOT)}}).execute()
-        errors = [[o.ename for o in cell.outputs if o.output_type == 'error'] for cell in nb.cells]
-        self.assertEqual(errors, [[], ['KeyboardInterrupt'], []])
-        self.assertIn('finished', nb.cells[2].outputs[0].text)
+            'first = experiments.run("configs/config_softmax.yaml", "softmax", seed=0, epochs=2)')
+        self.assertEqual(in_kernel(kernel, start)[0], 'ok')
+        # The tuned run is queued last: its cell waits for it, and Jupyter's stop button
+        # interrupts the kernel once the cell has shown the run's first epoch.
+        best = in_kernel(kernel, f'experiments.run({TUNING!r}, "best", seed=0, epochs=2)',
+                         on_output=lambda text: WAITING in text and km.interrupt_kernel())
+        self.assertEqual(best, ('error', 'KeyboardInterrupt'))
+        after = 'assert experiments._pool is None and not experiments._started\nprint(first.status)'
+        self.assertEqual(in_kernel(kernel, after), ('ok', 'finished\n'))
         statuses = [json.loads(path.read_text())['status'] for path in folder.rglob('results.json')]
         self.assertIn('finished', statuses)
         self.assertNotIn('running', statuses)

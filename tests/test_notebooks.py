@@ -1,7 +1,9 @@
 """main.ipynb and collect_submission.ipynb, executed end to end by a real kernel.
 
-Both run in a temporary copy of the repository, so nothing lands in the
-working tree, with the kernel the project ships for headless runs
+Both run in a temporary copy of the repository (copy_repo), so nothing lands in
+the working tree, and none of the user's files takes part: main.ipynb is the
+template of tests/fixtures/main.ipynb, configs/ holds the course's values. The
+kernel is the one the project ships for headless runs
 (jupyter/kernels/python3, found through JUPYTER_PATH as the README's lines
 set it). main.ipynb runs in quick mode (one epoch per training run) on the
 real data; its cell 3 runs the four fast course test modules (this suite
@@ -16,6 +18,11 @@ why), and once with ARCHIVE_ONLY, which needs no TeX.
 
 The PDF test needs pandoc and XeLaTeX; without them it is skipped, unless
 HW1_REQUIRE_TEX=1 (as in CI) makes their absence a failure.
+
+The fixture is main.ipynb as committed (no outputs, no answers); when the
+notebook's code cells change, make it again from the repository's root with
+    git show HEAD:main.ipynb > tests/fixtures/main.ipynb
+(TestFixture says so when they differ).
 """
 import os
 import re
@@ -30,11 +37,16 @@ from unittest import mock
 import nbformat
 
 from lab import grade, submission
-from tests import ROOT
+from tests import ROOT, needs_mnist, write_course_configs
 from tests.test_submission import answered
 
 NOT_COPIED = shutil.ignore_patterns('.git', '.venv', 'runs', '__pycache__', '.hypothesis', '*.pdf',
                                     '*.zip', '.ipynb_checkpoints')
+# The user's own files at the top of the folder, which copy_repo replaces or leaves out:
+# the notebook they answer in, the configs they tune, figures they saved by hand.
+USERS_OWN = shutil.ignore_patterns('main.ipynb', 'configs', '*.png')
+FIXTURE = ROOT / 'tests' / 'fixtures' / 'main.ipynb'
+REGENERATE = 'git show HEAD:main.ipynb > tests/fixtures/main.ipynb'
 # Cell 3's course modules, but test_loading: this suite runs it already, and it loads
 # MNIST as lists (the notebook's slowest cell).
 FAST_COURSE_TESTS = [module for module in grade.COURSE_TESTS if module != 'tests.test_loading']
@@ -50,7 +62,11 @@ TEX_REQUIRED = os.environ.get('HW1_REQUIRE_TEX') == '1'
 # The README's collect line, as a list (its JUPYTER_PATH goes into the environment).
 COLLECT = ['-m', 'papermill', 'collect_submission.ipynb', 'runs/collect_submission.ipynb',
            '--log-output']
-STRAY = re.compile(r'\[IPKernelApp\]|Warning:|\bWARNING \|')
+# What collect must not print, whatever the machine's speed: the kernel's log ('[IPKernelApp]
+# WARNING | ...'), a Jupyter application's log line ('... WARNING | ...') and a Python warning
+# as the warnings module prints it ('file.py:12: UserWarning: ...'), each at the start of a line.
+# Not the bare word: a message that merely holds it is not a stray warning.
+STRAY = re.compile(r'^\[IPKernelApp\]|\bWARNING \||^\S+:\d+: \w*Warning: ', re.M)
 # A PATH without pandoc or XeLaTeX: Python, the kernel and the grader still run.
 NO_TEX = str(Path(sys.executable).parent)
 
@@ -80,8 +96,21 @@ def collect(repo, *parameters, **env):
                           env=headless_env(repo, **env), capture_output=True, text=True)
 
 
+def _not_copied(folder, names):
+    ignored = NOT_COPIED(folder, names)
+    if Path(folder) == ROOT:
+        ignored |= USERS_OWN(folder, names)
+    return ignored
+
+
 def copy_repo(destination):
-    shutil.copytree(ROOT, destination, ignore=NOT_COPIED)
+    """A copy of the project in destination (a Path), as a fresh clone has it: the template
+    notebook (tests/fixtures/main.ipynb), the course's configs, an empty runs/, no archive
+    or PDF; the user's main.ipynb, configs/ and runs/ are never read. Returns destination."""
+    needs_mnist()
+    shutil.copytree(ROOT, destination, ignore=_not_copied)
+    shutil.copyfile(FIXTURE, destination / 'main.ipynb')
+    write_course_configs(destination)
     (destination / 'runs').mkdir()
     return destination
 
@@ -115,18 +144,18 @@ class TestNotebooks(unittest.TestCase):
     # -- main.ipynb ------------------------------------------------------------
 
     def test_committed_notebooks_hold_no_outputs(self):
-        for name in ('main.ipynb', 'collect_submission.ipynb'):
-            self.assertFalse(submission.has_outputs(ROOT / name), name)
+        for path in (FIXTURE, ROOT / 'collect_submission.ipynb'):
+            self.assertFalse(submission.has_outputs(path), path.name)
 
     def test_code_cells_are_numbered_1_to_29_in_order(self):
-        committed = nbformat.read(str(ROOT / 'main.ipynb'), as_version=4)
+        committed = nbformat.read(str(FIXTURE), as_version=4)
         numbers = [cell_number(c) for c in committed.cells
                    if c.cell_type == 'code' and cell_number(c) is not None]
         self.assertEqual(numbers, list(range(1, 30)))
 
     def test_papermill_reads_every_parameter(self):
         import papermill
-        found = papermill.inspect_notebook(str(ROOT / 'main.ipynb'))
+        found = papermill.inspect_notebook(str(FIXTURE))
         self.assertEqual(set(found), {'QUICK', 'EPOCHS', 'SEED', 'WORKERS', 'UNIT_TESTS',
                                       'SWEEP_CONFIG', 'TUNING_CONFIG'})
 
@@ -223,7 +252,7 @@ class TestNotebooks(unittest.TestCase):
         main = self.repo / 'main.ipynb'
         nbformat.write(answered(nbformat.read(str(main), as_version=4)), str(main))
         written = main.read_bytes()
-        done = collect(self.repo)
+        done = collect(self.repo, '-p', 'PARTIAL_RUN', 'True')   # a quick run
         self.assertEqual(done.returncode, 0, done.stderr)
         self.assertIsNone(STRAY.search(done.stderr), done.stderr)
         said = done.stderr
@@ -254,6 +283,8 @@ class TestNotebooks(unittest.TestCase):
         # the name block on the first page, the title once, no local folder, no printout
         self.assertIn('• Name: Ada Lovelace', page_lines[0])
         self.assertIn('• Student ID: 90312', page_lines[0])
+        # collected from a quick run with PARTIAL_RUN, which the first page says
+        self.assertIn('Note: This PDF comes from a quick run (QUICK=True', ' '.join(page_lines[0]))
         self.assertEqual(text.count('HW1: softmax regression and a two-layer network'), 1)
         self.assertNotIn(self.tmp.name, text)
         self.assertNotIn('epoch  1/1:', text)
@@ -273,7 +304,7 @@ class TestNotebooks(unittest.TestCase):
             shutil.copy(self.repo / 'runs' / 'main.ipynb', repo / 'runs' / 'main.ipynb')
             utils = repo / 'utils.py'
             utils.write_text('import os\n' + utils.read_text())      # breaks the import rule
-            done = collect(repo, PATH=NO_TEX)
+            done = collect(repo, '-p', 'PARTIAL_RUN', 'True', PATH=NO_TEX)
             self.assertNotEqual(done.returncode, 0)
             failure = done.stderr[done.stderr.rindex('CollectError'):]
             self.assertIn('the pre-flight grade failed', failure)
@@ -308,6 +339,84 @@ class TestNotebookSurvivesADivergedRun(unittest.TestCase):
         self.assertIn('no finished epoch to plot', texts(cells[29], 'stream'))
         self.assertEqual([o for c in main.cells for o in c.get('outputs', [])
                           if o.output_type == 'error'], [])
+
+
+def code_sources(path):
+    """The sources of a notebook's code cells, in order."""
+    return [cell.source for cell in nbformat.read(str(path), as_version=4).cells
+            if cell.cell_type == 'code']
+
+
+def fixture_mismatch(main):
+    """How the fixture's code cells differ from those of the notebook at main, and how to
+    make the fixture again; None when they are the same."""
+    fixture, theirs = code_sources(FIXTURE), code_sources(main)
+    differ = [number for number, (a, b) in enumerate(zip(fixture, theirs), start=1) if a != b]
+    if len(fixture) == len(theirs) and not differ:
+        return None
+    return (f'tests/fixtures/main.ipynb has {len(fixture)} code cells, main.ipynb {len(theirs)}; '
+            f'code cells that differ: {differ or "none"}. If main.ipynb changed on purpose, make '
+            f'the fixture again, from the repository root and main.ipynb as committed: '
+            f'{REGENERATE}')
+
+
+class TestFixture(unittest.TestCase):
+    """tests/fixtures/main.ipynb is the template main.ipynb; the user's copy holds their
+    answers and outputs, but its code cells are the template's (no one edits them)."""
+
+    def test_the_fixtures_code_cells_are_main_ipynbs(self):
+        try:
+            code_sources(ROOT / 'main.ipynb')
+        except (OSError, ValueError) as err:     # nbformat's read errors are ValueErrors
+            self.skipTest(f'main.ipynb cannot be read ({type(err).__name__}): nothing to compare')
+        mismatch = fixture_mismatch(ROOT / 'main.ipynb')
+        self.assertIsNone(mismatch, mismatch)
+
+    def test_a_changed_code_cell_is_found_and_the_fix_named(self):
+        nb = nbformat.read(str(FIXTURE), as_version=4)
+        [cell for cell in nb.cells if cell.cell_type == 'code'][3].source += '\nprint(1)'
+        with tempfile.TemporaryDirectory() as tmp:
+            nbformat.write(nb, str(Path(tmp) / 'main.ipynb'))
+            mismatch = fixture_mismatch(Path(tmp) / 'main.ipynb')
+        self.assertIn('code cells that differ: [4]', mismatch)
+        self.assertIn(REGENERATE, mismatch)
+
+    def test_answers_and_outputs_in_the_users_notebook_do_not_count(self):
+        nb = answered(nbformat.read(str(FIXTURE), as_version=4))
+        code = next(cell for cell in nb.cells if cell.cell_type == 'code')
+        code.outputs = [nbformat.v4.new_output('stream', text='a run of the student\n')]
+        code.execution_count = 1
+        with tempfile.TemporaryDirectory() as tmp:
+            nbformat.write(nb, str(Path(tmp) / 'main.ipynb'))
+            self.assertIsNone(fixture_mismatch(Path(tmp) / 'main.ipynb'))
+
+    def test_copy_repo_never_copies_the_users_files(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            repo = copy_repo(Path(tmp) / 'hw1')
+            self.assertEqual((repo / 'main.ipynb').read_bytes(), FIXTURE.read_bytes())
+            self.assertEqual(list((repo / 'runs').iterdir()), [])
+            self.assertEqual(grade.check_configs(repo), [])
+            exp = (repo / 'configs' / 'config_exp.yaml').read_text()
+            self.assertEqual(exp, (repo / 'configs' / 'config_twolayer.yaml').read_text())
+            self.assertEqual(sorted(p.name for p in (repo / 'configs').iterdir()),
+                             ['config_best.yaml', 'config_exp.yaml', 'config_softmax.yaml',
+                              'config_twolayer.yaml'])
+            self.assertEqual(list(repo.glob('*.zip')) + list(repo.glob('*.pdf')), [])
+
+
+class TestStray(unittest.TestCase):
+    """STRAY finds the kernel's log, a Jupyter log line and a Python warning, and no more."""
+
+    def test_it_finds_warnings_in_their_printed_forms(self):
+        for line in ('[IPKernelApp] WARNING | Could not bind', '[W 10:00 NotebookApp] WARNING | x',
+                     '/x/y.py:12: UserWarning: a warning', 'lab/z.py:3: Warning: bare'):
+            with self.subTest(line):
+                self.assertIsNotNone(STRAY.search(f'Kept: 3 plots.\n{line}\nDone\n'))
+
+    def test_it_leaves_text_that_merely_holds_the_word(self):
+        said = ('Kept: 3 plots.\nLaTeX Warning: Label(s) may have changed.\n'
+                'Answer: a Warning: sign on the curve\n')
+        self.assertIsNone(STRAY.search(said))
 
 
 class TestReadme(unittest.TestCase):

@@ -45,10 +45,18 @@ from lab.runs import (
 )
 from models import SoftmaxRegression, TwoLayerNet
 from optimizer import SGD
-from tests import ROOT, TempDirTestCase, no_numeric_warnings
+from tests import (
+    ROOT,
+    TempDirTestCase,
+    course_config,
+    needing_mnist,
+    needs_mnist,
+    no_numeric_warnings,
+)
 
-TWOLAYER = ROOT / 'configs' / 'config_twolayer.yaml'
-SOFTMAX = ROOT / 'configs' / 'config_softmax.yaml'
+# The course's configs, whatever the user's files hold now (train_model takes a dict too).
+TWOLAYER = course_config('twolayer')
+SOFTMAX = course_config('softmax')
 
 
 def read_results(run_dir):
@@ -84,6 +92,7 @@ def train_watched(epoch, data, labels, model, optimizer):
 # train_model end to end
 # ---------------------------------------------------------------------------
 
+@needing_mnist
 class TestTrainModelOneEpoch(unittest.TestCase):
     """One epoch of the two-layer defaults on the real data (under a second per run)."""
 
@@ -177,6 +186,7 @@ class TestTrainModelOneEpoch(unittest.TestCase):
         self.assertNotEqual(self.other_seed.train_loss_history, self.first.train_loss_history)
 
 
+@needing_mnist
 class TestTrainModelSoftmax(TempDirTestCase):
     def test_softmax_config_trains_a_softmax_model(self):
         with contextlib.redirect_stdout(io.StringIO()) as out:
@@ -217,6 +227,7 @@ def notebook_routine(arrays, seed, hidden_size, batch_size, rates):
     return histories, best_epoch, test
 
 
+@needing_mnist
 class TestTrainModelIsTheNotebookRoutine(TempDirTestCase):
     """train_model's uint8 batch views, learning-rate schedule and bookkeeping change
     no number: its run equals the routine written with the course's functions."""
@@ -248,10 +259,9 @@ class TestTrainModelIsTheNotebookRoutine(TempDirTestCase):
 SCRIPT = """
 import json, sys, tempfile
 sys.path.insert(0, sys.argv[1])
-from lab import ROOT
 from lab.runs import train_model
 with tempfile.TemporaryDirectory() as runs:
-    result = train_model(ROOT / 'configs' / 'config_twolayer.yaml', seed=int(sys.argv[2]),
+    result = train_model(json.loads(sys.argv[3]), seed=int(sys.argv[2]),
                          runs_dir=runs, epochs=2, hidden_size=32, debug=False)
 print(json.dumps({'histories': result.histories, 'best_epoch': result.best_epoch,
                   'test_loss': result.test_loss, 'test_acc': result.test_acc}))
@@ -262,14 +272,15 @@ def run_in_fresh_process(seed, hash_seed):
     """The record of one run, from a new Python process started in a temporary folder."""
     env = dict(os.environ, OPENBLAS_NUM_THREADS='1', PYTHONHASHSEED=str(hash_seed))
     with tempfile.TemporaryDirectory() as cwd:
-        done = subprocess.run([sys.executable, '-c', SCRIPT, str(ROOT), str(seed)], cwd=cwd,
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              universal_newlines=True, timeout=600)
+        done = subprocess.run([sys.executable, '-c', SCRIPT, str(ROOT), str(seed),
+                               json.dumps(TWOLAYER)], cwd=cwd, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, universal_newlines=True, timeout=600)
     if done.returncode != 0:
         raise AssertionError(f'the training subprocess failed:\n{done.stderr}')
     return done.stdout
 
 
+@needing_mnist
 class TestReproducibility(unittest.TestCase):
     def test_same_seed_gives_bit_identical_runs_in_fresh_processes(self):
         first = run_in_fresh_process(seed=7, hash_seed=1)
@@ -344,6 +355,7 @@ class TestNewRunDir(TempDirTestCase):
                 self.assertIn('runs_dir', str(caught.exception))
 
     def test_train_model_refuses_a_name_leaving_its_folder_before_training(self):
+        needs_mnist()      # train_model reads the data first
         runs = self.tmp / 'runs'
         with mock.patch.object(utils, 'train') as train, self.assertRaises(ValueError):
             train_model(SOFTMAX, runs_dir=runs, run_name='../escaped')
@@ -496,6 +508,7 @@ class TestDataIsBlamedBeforeTheLearningRate(unittest.TestCase):
         self.assertEqual(Counted.reads, 1)      # train's own pass, no other
 
 
+@needing_mnist
 class TestTrainModelBlamesTheData(TempDirTestCase):
     def test_inf_in_the_training_images_stops_the_run_naming_it(self):
         # lab.data verifies MNIST, so only stand-in data can hold an inf: 10 batches of 64.
@@ -537,6 +550,7 @@ class TestTrainModelBlamesTheData(TempDirTestCase):
         self.assertEqual(evaluated, [True, True])   # validation after epoch 0, then test
 
 
+@needing_mnist
 class TestDivergedRun(TempDirTestCase):
     def test_diverged_run_is_recorded_and_returns_normally(self):
         result = train_model(TWOLAYER, seed=0, runs_dir=self.tmp, run_name='hot',
@@ -588,6 +602,7 @@ def no_space(*args, **kwargs):
     raise OSError(errno.ENOSPC, 'No space left on device')
 
 
+@needing_mnist
 class TestEnvironmentFaults(TempDirTestCase):
     """Faults of the machine get a message of ours naming the folder and the fix; a run
     that cannot write its files keeps everything in memory, says so, and returns."""
@@ -661,6 +676,7 @@ class TestEnvironmentFaults(TempDirTestCase):
             self.run_softmax(callback=interrupt)
 
 
+@needing_mnist
 class TestInterruptedRun(TempDirTestCase):
     def test_results_and_log_hold_every_finished_epoch(self):
         seen_in_log, epochs_on_disk = [], []
