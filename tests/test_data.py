@@ -54,6 +54,7 @@ from unittest import mock
 import numpy as np
 
 import lab.data
+import tests
 import utils
 from lab.grade import write_csv
 from tests import ROOT, TempDirTestCase, mnist_problem, needing_mnist, needs_mnist
@@ -1077,6 +1078,20 @@ class TestTheDataInUse(unittest.TestCase):
         problem = mnist_problem()
         if problem is not None:
             self.fail(problem)
+
+    def test_a_broken_bundle_in_a_tests_own_folder_decides_nothing_for_the_others(self):
+        needs_mnist()
+        checked = list(tests._mnist_problem)
+        self.addCleanup(tests._mnist_problem.__setitem__, slice(None), checked)
+        tests._mnist_problem.clear()
+        with tempfile.TemporaryDirectory() as folder:
+            (Path(folder) / 'data').mkdir()
+            (Path(folder) / 'data' / 'mnist.npz').write_bytes(b'not a zip')
+            here = os.getcwd()
+            self.addCleanup(os.chdir, here)
+            os.chdir(folder)
+            self.assertIsNone(mnist_problem())
+            self.assertEqual(os.getcwd(), os.path.realpath(folder))
 
 
 @needing_mnist
