@@ -296,7 +296,7 @@ def grade(archive=ARCHIVE, python=sys.executable, data_dir=None):
     archive = Path(archive)
     if not archive.is_file():
         raise GradeError(f'{archive} does not exist. Build it first: run collect_submission.ipynb, '
-                         'or `python -c "from lab import submission; submission.make_archive()"`.')
+                         'or `python -c "from lab import archive; archive.make_archive()"`.')
     report = Report(archive=archive, python=str(python))
     with tempfile.TemporaryDirectory(prefix='hw1-grade-') as scratch:
         folder = Path(scratch) / 'submission'
