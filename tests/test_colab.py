@@ -38,11 +38,14 @@ from unittest import mock
 import nbformat
 from packaging.requirements import Requirement
 
-from lab import submission
+from lab.archive import ARCHIVE_NAME
+from lab.grade import REQUIRED
+from lab.pdf import missing_tex_tools
 from tests import ROOT
+from tests.test_archive import zip_names
 from tests.test_grade import find_python, run
 from tests.test_notebooks import FAST_COURSE_TESTS, PLOTS, copy_repo
-from tests.test_submission import answered
+from tests.test_writeup import answered
 
 # Colab's preinstalled versions, late 2025, of what the requirement files name.
 COLAB = {'numpy': '2.0.2', 'matplotlib': '3.10.0', 'ipython': '7.34.0', 'ipykernel': '6.17.1',
@@ -113,7 +116,7 @@ class TestRequirementsFitColab(unittest.TestCase):
 
 
 def tex_missing():
-    return bool(submission.missing_tex_tools()) and os.environ.get('HW1_REQUIRE_TEX') != '1'
+    return bool(missing_tex_tools()) and os.environ.get('HW1_REQUIRE_TEX') != '1'
 
 
 @unittest.skipUnless(os.environ.get('HW1_TEST_PYTHONS') == '1',
@@ -194,20 +197,20 @@ class TestColab(unittest.TestCase):
         pages = int(re.search(r'Wrote main\.pdf: (\d+) pages', said).group(1))
         self.assertGreater(pages, 5)
         self.assertEqual((self.folder / 'main.pdf').read_bytes()[:5], b'%PDF-')
-        self.assertEqual(submission.archive_contents(self.folder / submission.ARCHIVE_NAME),
-                         sorted(submission.REQUIRED + ['configs/config_best.yaml']))
+        self.assertEqual(zip_names(self.folder / ARCHIVE_NAME),
+                         sorted(REQUIRED + ['configs/config_best.yaml']))
         # Colab's "Omit code cell output when saving this notebook": main.ipynb without plots.
         nb = nbformat.read(str(main), as_version=4)
         for cell in nb.cells:
             if cell.cell_type == 'code':
                 cell.outputs, cell.execution_count = [], None
         nbformat.write(nb, str(main))
-        (self.folder / submission.ARCHIVE_NAME).unlink()
+        (self.folder / ARCHIVE_NAME).unlink()
         import papermill
         with self.assertRaises(papermill.PapermillExecutionError) as caught:
             self.execute('collect_submission.ipynb')
         self.assertIn("Omit code cell output when saving this notebook'", str(caught.exception))
-        self.assertTrue((self.folder / submission.ARCHIVE_NAME).is_file())   # written first
+        self.assertTrue((self.folder / ARCHIVE_NAME).is_file())   # written first
 
 
 if __name__ == '__main__':

@@ -19,7 +19,8 @@ import unittest
 import zipfile
 from pathlib import Path
 
-from lab import ROOT, grade, submission
+from lab import ROOT, grade
+from lab.archive import submission_files
 from tests import needing_mnist, write_course_configs
 
 GRADED = sorted(grade.ALLOWED_IMPORTS)
@@ -31,7 +32,7 @@ class TestImportRule(unittest.TestCase):
         self.assertEqual(grade.check_imports(ROOT, GRADED), [])
 
     def test_every_graded_file_of_the_archive_is_covered_by_the_rule(self):
-        python_files = [name for name in submission.submission_files(ROOT) if name.endswith('.py')]
+        python_files = [name for name in submission_files(ROOT) if name.endswith('.py')]
         self.assertEqual(sorted(python_files), GRADED)
 
     def test_an_extra_import_is_named_with_what_is_allowed(self):

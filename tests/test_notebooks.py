@@ -36,9 +36,12 @@ from unittest import mock
 
 import nbformat
 
-from lab import grade, submission
+from lab import grade, writeup
+from lab.archive import ARCHIVE_NAME
+from lab.pdf import TEX_INSTALL, missing_tex_tools
 from tests import ROOT, needs_mnist, write_course_configs
-from tests.test_submission import answered
+from tests.test_archive import zip_names
+from tests.test_writeup import answered
 
 NOT_COPIED = shutil.ignore_patterns('.git', '.venv', 'runs', '__pycache__', '.hypothesis', '*.pdf',
                                     '*.zip', '.ipynb_checkpoints')
@@ -145,7 +148,7 @@ class TestNotebooks(unittest.TestCase):
 
     def test_committed_notebooks_hold_no_outputs(self):
         for path in (FIXTURE, ROOT / 'collect_submission.ipynb'):
-            self.assertFalse(submission.has_outputs(path), path.name)
+            self.assertFalse(writeup.has_outputs(writeup.read_notebook(path)), path.name)
 
     def test_code_cells_are_numbered_1_to_29_in_order(self):
         committed = nbformat.read(str(FIXTURE), as_version=4)
@@ -245,7 +248,7 @@ class TestNotebooks(unittest.TestCase):
     # -- collect_submission.ipynb ----------------------------------------------
 
     def test_collect_merges_answers_written_after_the_headless_run(self):
-        missing = submission.missing_tex_tools()
+        missing = missing_tex_tools()
         if missing and not TEX_REQUIRED:
             self.skipTest(f"{', '.join(missing)} not installed: cannot make a PDF")
         # The student answers in main.ipynb (which holds no outputs) after the headless run.
@@ -260,9 +263,9 @@ class TestNotebooks(unittest.TestCase):
         self.assertIn(f'Kept: {PLOTS} plots. Left out', said)
         self.assertNotIn('WARNING: ', said)           # the write-up is filled in
         self.assertEqual(main.read_bytes(), written)   # the student's notebook is untouched
-        archive = self.repo / submission.ARCHIVE_NAME
-        self.assertEqual(submission.archive_contents(archive),
-                         sorted(submission.REQUIRED + ['configs/config_best.yaml']))
+        archive = self.repo / ARCHIVE_NAME
+        self.assertEqual(zip_names(archive),
+                         sorted(grade.REQUIRED + ['configs/config_best.yaml']))
         pdf = self.repo / 'main.pdf'
         pages = int(re.search(r'Wrote main\.pdf: (\d+) pages', said).group(1))
         self.assertEqual(pdf.read_bytes()[:5], b'%PDF-')
@@ -310,7 +313,7 @@ class TestNotebooks(unittest.TestCase):
             self.assertIn('the pre-flight grade failed', failure)
             self.assertIn('no PDF: cannot make the PDF: xelatex and pandoc not found', failure)
             self.assertIn('ARCHIVE_ONLY = True', failure)
-            self.assertIn('utils.py', submission.archive_contents(repo / submission.ARCHIVE_NAME))
+            self.assertIn('utils.py', zip_names(repo / ARCHIVE_NAME))
 
     def test_archive_only_needs_no_tex_and_succeeds(self):
         with tempfile.TemporaryDirectory() as tmp:
@@ -318,7 +321,7 @@ class TestNotebooks(unittest.TestCase):
             done = collect(repo, '-p', 'ARCHIVE_ONLY', 'True', PATH=NO_TEX)
             self.assertEqual(done.returncode, 0, done.stderr)
             self.assertIn('ARCHIVE_ONLY = True: no PDF is made.', done.stderr)
-            self.assertTrue((repo / submission.ARCHIVE_NAME).is_file())
+            self.assertTrue((repo / ARCHIVE_NAME).is_file())
             self.assertEqual(list(repo.glob('*.pdf')), [])
 
 
@@ -436,7 +439,7 @@ class TestReadme(unittest.TestCase):
         self.assertIn('JUPYTER_PATH=jupyter .venv/bin/python ' + ' '.join(COLLECT), self.readme)
 
     def test_the_tex_line_is_the_one_collect_gives(self):
-        self.assertIn(submission.TEX_INSTALL, self.readme)
+        self.assertIn(TEX_INSTALL, self.readme)
         self.assertIn('python3-venv', self.readme)
 
 
