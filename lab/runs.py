@@ -37,6 +37,8 @@ import numpy as np
 import utils
 from lab import ROOT, data
 from lab.config import build_model, load_config
+from lab.files import write_atomically
+from lab.parameters import whole_number
 from optimizer import SGD
 
 RUNS_DIR = ROOT / 'runs'
@@ -245,6 +247,15 @@ class RunResult:
         return (self.train_loss_history, self.train_acc_history,
                 self.valid_loss_history, self.valid_acc_history)
 
+    def epoch_stats(self, epoch):
+        """The record of one finished epoch, as train_model's callback gets it: a dict of
+        epoch, epochs, train_loss, train_acc, valid_loss, valid_acc."""
+        return {'epoch': epoch, 'epochs': self.config['Train']['epochs'],
+                'train_loss': self.train_loss_history[epoch],
+                'train_acc': self.train_acc_history[epoch],
+                'valid_loss': self.valid_loss_history[epoch],
+                'valid_acc': self.valid_acc_history[epoch]}
+
     @property
     def status(self):
         if self.diverged:
@@ -273,17 +284,13 @@ class RunResult:
         fix that, and nothing is lost but the file: fix the cause, call save() again.
         """
         path = self.run_dir / 'results.json'
-        partial = path.with_suffix('.json.part')
         self.save_error = None      # what the file will say if this write works
         try:
-            partial.write_text(json.dumps(self.summary(), indent=2) + '\n')
-            os.replace(partial, path)
+            write_atomically(path, json.dumps(self.summary(), indent=2) + '\n')
             return True
         except OSError as err:
             self.save_error = (f'{path} could not be written, as {write_problem(err, self.run_dir)}'
                                '; then call save() on the RunResult, which holds everything.')
-            with contextlib.suppress(OSError):
-                partial.unlink()
             return False
 
 
@@ -414,9 +421,9 @@ def train_model(config, seed=None, run_name=None, runs_dir=None, callback=None, 
 
     if seed is None:
         seed = secrets.randbelow(2 ** 31)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+    if whole_number(seed) is None:
         raise ValueError(f'seed must be a whole number (or None to draw one), got {seed!r}.')
-    seed = int(seed)
+    seed = whole_number(seed)
     random.seed(seed)
     model = build_model(config)
     optimizer = SGD(learning_rate=settings['learning_rate'], reg=settings['reg'])
@@ -458,9 +465,7 @@ def train_model(config, seed=None, run_name=None, runs_dir=None, callback=None, 
             result.seconds = time.perf_counter() - started
             result.save()
             if callback is not None:
-                callback({'epoch': epoch, 'epochs': settings['epochs'],
-                          'train_loss': train_loss, 'train_acc': train_acc,
-                          'valid_loss': valid_loss, 'valid_acc': valid_acc})
+                callback(result.epoch_stats(epoch))
 
         if result.best_model is not None:
             test_batches = batch_order(len(test_images), batch_size, shuffle=False)
