@@ -72,6 +72,16 @@ SCHEMA = {
 SECTIONS = ('Train', 'Model')
 
 
+def find_config(config):
+    """A config path as given if it exists, else relative to the repository root (a dict,
+    or a path found nowhere, as given: load_config then says what is wrong)."""
+    if isinstance(config, (str, os.PathLike)) and not os.path.exists(config):
+        candidate = ROOT / config
+        if candidate.exists():
+            return candidate
+    return config
+
+
 def keys_of(section):
     return [name for name, key in SCHEMA.items() if key.section == section]
 
