@@ -1,23 +1,13 @@
-"""Training runs: the notebook's cell-5 routine, and the record each run leaves.
+"""Training runs: the course's training routine (train_model), and the record each run leaves.
 
-train_model(config) reads and checks a config, then per epoch reshuffles and
-batches the training split, trains (utils.train), evaluates on the validation
-split (utils.evaluate) and keeps a copy of the best-validation model, which it
-finally scores on the test set. Beyond the course's routine:
+    result = train_model('configs/config_twolayer.yaml', seed=0, run_name='demo', epochs=1)
+    result.test_acc, result.histories, result.best_model, result.run_dir
 
-  * each run gets its own folder runs/<name>/ holding train.log (the per-batch
-    lines when the config's debug is on) and results.json, rewritten after
-    every epoch, so an interrupted run keeps its finished epochs;
-  * a run whose loss turns inf or nan, stays far above chance, or whose
-    weights turn non-finite stops as diverged and says why (watch_divergence),
-    unless NaN or inf in the batches just trained explain it: then a
-    ValueError names where they are (blame_the_data);
-  * batches are gathered from the uint8 images and turned into floats one at
-    a time (PixelBatches): the same numbers as utils.generate_batched_data on
-    the float arrays, without a float copy of the whole split;
-  * a run that cannot write its files (a full disk, its folder deleted or made
-    read-only meanwhile) goes on in memory and returns, its RunResult saying
-    what was not written and how to fix that (save_error, log_error).
+Each run gets runs/<name>/ with train.log and results.json, rewritten after every
+epoch. A run whose loss or weights blow up stops as diverged and says why
+(watch_divergence), unless NaN or inf in its data explain it (blame_the_data).
+Batches are gathered from the uint8 images one at a time (PixelBatches). A run
+that cannot write its files goes on in memory; save_error and log_error say why.
 """
 import contextlib
 import copy
@@ -391,7 +381,7 @@ def _record_if_stopped(result, log):
 # ---------------------------------------------------------------------------
 
 def train_model(config, seed=None, run_name=None, runs_dir=None, callback=None, **overrides):
-    """Train a model as the notebook's cell 5 does, and keep the record.
+    """Train a model as the course's training routine does, and keep the record.
 
     config:    a YAML path or a config dict; overrides (learning_rate=..., epochs=...) apply on top.
     seed:      seeds Python's random once, making the run reproducible bit for bit; None
