@@ -28,10 +28,11 @@ import yaml
 
 import utils
 from lab import ROOT
+from lab.parameters import whole_number
 from models import SoftmaxRegression, TwoLayerNet
 
 MODELS = {'SoftmaxRegression': SoftmaxRegression, 'TwoLayerNet': TwoLayerNet}
-REQUIRED = object()     # the default of a key that must be given
+NO_DEFAULT = object()     # the default of a key that must be given
 # The images one epoch trains on: the first 80% of MNIST's 60,000 training images.
 TRAIN_SIZE = int(utils.TRAIN_FRACTION * sum(utils.DIGIT_COUNTS['train']))
 
@@ -50,7 +51,7 @@ class Key:
     low: float = None
     low_open: bool = False
     high: float = None
-    default: object = REQUIRED
+    default: object = NO_DEFAULT
     models: tuple = None
 
 
@@ -69,6 +70,16 @@ SCHEMA = {
     'hidden_size': Key('Model', int, low=1, default=128, models=('TwoLayerNet',)),
 }
 SECTIONS = ('Train', 'Model')
+
+
+def find_config(config):
+    """A config path as given if it exists, else relative to the repository root (a dict,
+    or a path found nowhere, as given: load_config then says what is wrong)."""
+    if isinstance(config, (str, os.PathLike)) and not os.path.exists(config):
+        candidate = ROOT / config
+        if candidate.exists():
+            return candidate
+    return config
 
 
 def keys_of(section):
@@ -115,13 +126,12 @@ def _coerce(label, value, key):
         return value
     if key.kind is int:
         # 10.0 is the whole number the user meant; 10.5 or '10' are not accepted.
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
         if isinstance(value, str):
             raise ConfigError(f'{label} must be a whole number such as 64, got the text '
                               f'{_shown(value)}; write it without quotes or exponent.')
-        if isinstance(value, bool) or not isinstance(value, int):
+        if whole_number(value) is None:
             raise ConfigError(f'{label} must be a whole number, got {_shown(value)}.')
+        value = whole_number(value)
         if value >= 2 ** 63:    # it becomes a NumPy size or index
             raise ConfigError(f'{label} must be a whole number below 2**63, got {_shown(value)}.')
     if key.kind is float:
@@ -295,7 +305,7 @@ def load_config(config, **overrides):
         given = raw[key.section]
         label = f"{'override' if name in overrides else where(key.section, name)}: {name}"
         if name not in given:
-            if key.default is REQUIRED:
+            if key.default is NO_DEFAULT:
                 raise ConfigError(f'{where(key.section)}: section {key.section} lacks the key '
                                   f'{name!r}.')
             checked[key.section][name] = key.default

@@ -29,6 +29,7 @@ import numpy as np
 
 import utils
 from lab import ROOT
+from lab.files import write_atomically
 
 DATA_DIR = ROOT / 'data'
 BUNDLE_PATH = DATA_DIR / utils.BUNDLE
@@ -136,8 +137,7 @@ def parse_idx(content, member):
 def build_bundle(arrays, path=BUNDLE_PATH):
     """Write the four arrays {member: uint8 array} as a compressed .npz, verified first.
 
-    Written to a temporary file beside path, then moved into place, so an
-    interrupted build never leaves half a bundle.
+    Written atomically (lab.files): an interrupted build never leaves half a bundle.
     """
     for member in ORIGINALS:
         array = arrays.get(member)
@@ -146,15 +146,8 @@ def build_bundle(arrays, path=BUNDLE_PATH):
             raise utils.MnistDataError(f"the {member.replace('_', ' ')} must be a uint8 array, "
                                        f"as in MNIST's files; got {found}.")
         verify(member, array.shape, array)
-    path = Path(path)
-    partial = path.with_name(path.name + '.part')
-    try:
-        with open(partial, 'wb') as out:
-            np.savez_compressed(out, **{member: arrays[member] for member in ORIGINALS})
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
-    return path
+    members = {member: arrays[member] for member in ORIGINALS}
+    return write_atomically(path, lambda out: np.savez_compressed(out, **members))
 
 
 def read_originals(folder):

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lab.figures import show_saved
+from lab.display import show_saved
 from models import SoftmaxRegression, TwoLayerNet
 
 SIDE = 28    # MNIST images are 28 x 28 pixels, flattened row by row

@@ -1,28 +1,25 @@
-"""Training runs in worker processes: started early, collected by the cells that show them.
+"""Training runs in background worker processes, and the notebook's runs started there.
 
-The notebook's runs are independent and each is seeded, so they can train
-side by side. A RunPool trains them in worker processes, as many as there
-are cores, one BLAS thread each; a run's result is bit for bit what training
-it alone in one process gives. Workers are spawned (not forked), so the same
-code works on Linux, macOS, Windows, in Jupyter, papermill and Colab.
+    start(runs, workers)     # runs: [(checked config, seed, name, folder)], in the cells' order
+    result = take(config, seed, name, folder, progress)   # a cell's run, or None: train it here
+    stop()                   # Ctrl-C: queued runs cancelled, running ones stop after their epoch
 
-    pool = RunPool(workers=2)
-    future = pool.submit('softmax', config, seed=7, run_name='softmax')
-    ...
-    result = pool.collect('softmax', future, progress)   # live progress, then the RunResult
-
-collect() feeds `progress` each epoch's figures as the worker reports them.
-Ctrl-C (a kernel interrupt) while collecting stops the pool: queued runs are
-cancelled, running ones stop after their current epoch and are recorded as
-interrupted, finished ones keep their results; then KeyboardInterrupt goes on.
-A single run can be stopped the same way with stop_run().
+RunPool trains in spawned workers, one BLAS thread each; a run's result is bit for
+bit what training it alone gives. take() hands a cell the run started for it, with
+its progress live, only if config, seed, name and folder match what was started; a
+started run of that name and folder that no longer matches is stopped, and the cell
+trains anew. Finished runs outlive stop() for their cells.
 """
 import concurrent.futures as futures
+import json
 import multiprocessing
 import os
 import signal
 import threading
 import time
+from pathlib import Path
+
+from lab.config import TRAIN_SIZE
 
 MAX_RUNS = 256      # runs one pool can take: the size of the shared stop flags
 BLAS_THREADS = ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS')
@@ -69,15 +66,6 @@ def available_cores():
         return len(os.sched_getaffinity(0))
     except AttributeError:      # macOS, Windows
         return os.cpu_count() or 1
-
-
-def epoch_stats(result, epoch):
-    """The figures of one finished epoch of a RunResult, as train_model's callback gets them."""
-    return {'epoch': epoch, 'epochs': result.config['Train']['epochs'],
-            'train_loss': result.train_loss_history[epoch],
-            'train_acc': result.train_acc_history[epoch],
-            'valid_loss': result.valid_loss_history[epoch],
-            'valid_acc': result.valid_acc_history[epoch]}
 
 
 class RunPool:
@@ -145,7 +133,7 @@ class RunPool:
             raise WorkersLost(f'a worker process died ({err})') from None
         # Epochs whose report is still on its way: the result holds them all.
         for epoch in range(shown, len(result.train_loss_history)):
-            progress(epoch_stats(result, epoch))
+            progress(result.epoch_stats(epoch))
         return result
 
     def stop(self):
@@ -161,3 +149,99 @@ class RunPool:
         self.executor.shutdown(wait=True)
         self.messages.put(None)
         self.listener.join(5)
+
+
+# ---------------------------------------------------------------------------
+# The notebook's runs in the background
+# ---------------------------------------------------------------------------
+
+_pool = None
+_started = {}     # run key -> Future of a run start() began, until its cell takes it
+_finished = {}    # run key -> RunResult of a started run that finished before a stop
+
+
+def _key(config, seed, name, folder):
+    """What makes two runs the same run: name, folder, the checked config and asked-for seed."""
+    return name, str(Path(folder).resolve()), json.dumps(config, sort_keys=True), seed
+
+
+def cost(config):
+    """Rough seconds of a run on one core: its epochs' matrix products and per-batch work."""
+    train, model = config['Train'], config['Model']
+    width = model.get('hidden_size', 0) + 10
+    per_epoch = (TRAIN_SIZE * 784 * width * 6 / 40e9
+                 + TRAIN_SIZE / train['batch_size'] * 60e-6)
+    return train['epochs'] * per_epoch
+
+
+def queue_order(runs, workers):
+    """The runs (cost, ...) in the order to start them: the long ones, longest first, then
+    the others in the notebook's order.
+
+    A run is long when it takes more than a third of the training each worker
+    has to do: started late, it would keep one worker busy while the others
+    sit idle at the end (config_best.yaml's 40 epochs). The other runs follow
+    in the order the cells ask for them, so each cell gets its run early and
+    draws its figures while the workers train the next ones.
+    """
+    share = sum(run[0] for run in runs) / workers
+    long = sorted((run for run in runs if run[0] > share / 3), key=lambda run: -run[0])
+    return long + [run for run in runs if run[0] <= share / 3]
+
+
+def start(runs, workers):
+    """Train runs, (checked config, seed, name, folder) each, in `workers` background
+    processes, after stopping what an earlier start() began. workers <= 1: nothing starts."""
+    global _pool
+    stop()
+    _finished.clear()      # a new start supersedes what an earlier one trained
+    if workers <= 1:
+        return
+    _pool = RunPool(workers)
+    for _, config, seed, name, folder in queue_order([(cost(run[0]), *run) for run in runs],
+                                                     workers):
+        key = _key(config, seed, name, folder)
+        _started[key] = _pool.submit(key, config, seed, name, folder)
+
+
+def running():
+    """True while started runs may still be training."""
+    return _pool is not None
+
+
+def take(config, seed, name, folder, progress):
+    """The RunResult of the started run of exactly these config, seed, name and folder, its
+    epochs fed to progress as they finish; None if there is none, so the caller trains it.
+
+    A started run of that name and folder that does not match is stopped. If a worker
+    died, the background stops, a note says so, and None is returned.
+    """
+    key = _key(config, seed, name, folder)
+    finished, started = _finished.pop(key, None), _started.pop(key, None)
+    if finished is not None:
+        for epoch in range(len(finished.train_loss_history)):
+            progress(finished.epoch_stats(epoch))
+        return finished
+    if started is None:
+        for stale in [other for other in _started if other[:2] == key[:2]]:
+            _pool.stop_run(_started.pop(stale))
+        return None
+    try:
+        return _pool.collect(key, started, progress)
+    except WorkersLost as err:
+        stop()
+        print(f'{err}: the runs still to come train in this kernel, one after another.')
+        return None
+
+
+def stop():
+    """Stop what start() started: queued runs are cancelled, running ones stop after their
+    epoch. Runs that finished are kept for their cells; later cells train anew."""
+    global _pool
+    if _pool is not None:
+        _pool.stop()
+    for key, future in _started.items():
+        if future.done() and not future.cancelled() and future.exception() is None:
+            _finished[key] = future.result()
+    _pool = None
+    _started.clear()

@@ -1,23 +1,13 @@
-"""Training runs: the notebook's cell-5 routine, and the record each run leaves.
+"""Training runs: the course's training routine (train_model), and the record each run leaves.
 
-train_model(config) reads and checks a config, then per epoch reshuffles and
-batches the training split, trains (utils.train), evaluates on the validation
-split (utils.evaluate) and keeps a copy of the best-validation model, which it
-finally scores on the test set. Beyond the course's routine:
+    result = train_model('configs/config_twolayer.yaml', seed=0, run_name='demo', epochs=1)
+    result.test_acc, result.histories, result.best_model, result.run_dir
 
-  * each run gets its own folder runs/<name>/ holding train.log (the per-batch
-    lines when the config's debug is on) and results.json, rewritten after
-    every epoch, so an interrupted run keeps its finished epochs;
-  * a run whose loss turns inf or nan, stays far above chance, or whose
-    weights turn non-finite stops as diverged and says why (watch_divergence),
-    unless NaN or inf in the batches just trained explain it: then a
-    ValueError names where they are (blame_the_data);
-  * batches are gathered from the uint8 images and turned into floats one at
-    a time (PixelBatches): the same numbers as utils.generate_batched_data on
-    the float arrays, without a float copy of the whole split;
-  * a run that cannot write its files (a full disk, its folder deleted or made
-    read-only meanwhile) goes on in memory and returns, its RunResult saying
-    what was not written and how to fix that (save_error, log_error).
+Each run gets runs/<name>/ with train.log and results.json, rewritten after every
+epoch. A run whose loss or weights blow up stops as diverged and says why
+(watch_divergence), unless NaN or inf in its data explain it (blame_the_data).
+Batches are gathered from the uint8 images one at a time (PixelBatches). A run
+that cannot write its files goes on in memory; save_error and log_error say why.
 """
 import contextlib
 import copy
@@ -37,6 +27,8 @@ import numpy as np
 import utils
 from lab import ROOT, data
 from lab.config import build_model, load_config
+from lab.files import write_atomically
+from lab.parameters import whole_number
 from optimizer import SGD
 
 RUNS_DIR = ROOT / 'runs'
@@ -245,6 +237,15 @@ class RunResult:
         return (self.train_loss_history, self.train_acc_history,
                 self.valid_loss_history, self.valid_acc_history)
 
+    def epoch_stats(self, epoch):
+        """The record of one finished epoch, as train_model's callback gets it: a dict of
+        epoch, epochs, train_loss, train_acc, valid_loss, valid_acc."""
+        return {'epoch': epoch, 'epochs': self.config['Train']['epochs'],
+                'train_loss': self.train_loss_history[epoch],
+                'train_acc': self.train_acc_history[epoch],
+                'valid_loss': self.valid_loss_history[epoch],
+                'valid_acc': self.valid_acc_history[epoch]}
+
     @property
     def status(self):
         if self.diverged:
@@ -273,17 +274,13 @@ class RunResult:
         fix that, and nothing is lost but the file: fix the cause, call save() again.
         """
         path = self.run_dir / 'results.json'
-        partial = path.with_suffix('.json.part')
         self.save_error = None      # what the file will say if this write works
         try:
-            partial.write_text(json.dumps(self.summary(), indent=2) + '\n')
-            os.replace(partial, path)
+            write_atomically(path, json.dumps(self.summary(), indent=2) + '\n')
             return True
         except OSError as err:
             self.save_error = (f'{path} could not be written, as {write_problem(err, self.run_dir)}'
                                '; then call save() on the RunResult, which holds everything.')
-            with contextlib.suppress(OSError):
-                partial.unlink()
             return False
 
 
@@ -384,7 +381,7 @@ def _record_if_stopped(result, log):
 # ---------------------------------------------------------------------------
 
 def train_model(config, seed=None, run_name=None, runs_dir=None, callback=None, **overrides):
-    """Train a model as the notebook's cell 5 does, and keep the record.
+    """Train a model as the course's training routine does, and keep the record.
 
     config:    a YAML path or a config dict; overrides (learning_rate=..., epochs=...) apply on top.
     seed:      seeds Python's random once, making the run reproducible bit for bit; None
@@ -414,9 +411,9 @@ def train_model(config, seed=None, run_name=None, runs_dir=None, callback=None, 
 
     if seed is None:
         seed = secrets.randbelow(2 ** 31)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+    if whole_number(seed) is None:
         raise ValueError(f'seed must be a whole number (or None to draw one), got {seed!r}.')
-    seed = int(seed)
+    seed = whole_number(seed)
     random.seed(seed)
     model = build_model(config)
     optimizer = SGD(learning_rate=settings['learning_rate'], reg=settings['reg'])
@@ -458,9 +455,7 @@ def train_model(config, seed=None, run_name=None, runs_dir=None, callback=None, 
             result.seconds = time.perf_counter() - started
             result.save()
             if callback is not None:
-                callback({'epoch': epoch, 'epochs': settings['epochs'],
-                          'train_loss': train_loss, 'train_acc': train_acc,
-                          'valid_loss': valid_loss, 'valid_acc': valid_acc})
+                callback(result.epoch_stats(epoch))
 
         if result.best_model is not None:
             test_batches = batch_order(len(test_images), batch_size, shuffle=False)

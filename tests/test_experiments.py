@@ -1,8 +1,9 @@
-"""lab/experiments.py: what main.ipynb's cells call. The parameter, data and unit-test
-cells, the quick and epochs options, a run interrupted mid-way, the runs trained in the
-background (bit for bit the sequential ones; stopped cleanly by Ctrl-C), and sweeps: a
-sweep is run on the real data with a learning rate so large that the loss becomes nan,
-to pin down that a diverging run is recorded and the sweep goes on."""
+"""What main.ipynb's cells call (lab.notebook, lab.training, lab.sweeps, lab.parallel). The
+parameter, data and unit-test cells, the quick and epochs options, a run interrupted mid-way,
+the notebook's planned runs trained in the background (bit for bit the sequential ones;
+stopped cleanly by Ctrl-C), and sweeps: a sweep is run on the real data with a learning rate
+so large that the loss becomes nan, to pin down that a diverging run is recorded and the
+sweep goes on."""
 import contextlib
 import io
 import json
@@ -15,7 +16,7 @@ import unittest
 from pathlib import Path
 from unittest import mock
 
-from lab import experiments, parallel, progress
+from lab import display, notebook, parallel, sweeps, training
 from lab.config import ConfigError, load_config
 from lab.runs import RunResult
 from tests import ROOT, TempDirTestCase, needs_mnist, write_course_configs
@@ -32,22 +33,22 @@ class TestRun(unittest.TestCase):
             kwargs['callback'](epoch_stats(0, 10))
             raise KeyboardInterrupt
         stream = io.StringIO()
-        with mock.patch.object(experiments, 'train_model', interrupt), \
-                mock.patch.object(experiments, 'Progress',
-                                  lambda name, epochs: progress.Progress(name, epochs, stream)):
+        with mock.patch.object(training, 'train_model', interrupt), \
+                mock.patch.object(training, 'Progress',
+                                  lambda name, epochs: display.Progress(name, epochs, stream)):
             with self.assertRaises(KeyboardInterrupt):
-                experiments.run('configs/config_twolayer.yaml', 'demo')
+                training.train('configs/config_twolayer.yaml', 'demo')
         final = stream.getvalue().rstrip('\n').split('\r')[-1]
         self.assertIn('1/10 epochs', final)
         self.assertIn('stopped by KeyboardInterrupt', final)
 
     def quietly(self, *args, **kwargs):
-        """experiments.run, its bar in a text stream; returns (result, what it printed)."""
+        """training.train, its bar in a text stream; returns (result, what it printed)."""
         printed = io.StringIO()
         with contextlib.redirect_stdout(printed), mock.patch.object(
-                experiments, 'Progress', lambda name, epochs: progress.Progress(name, epochs,
+                training, 'Progress', lambda name, epochs: display.Progress(name, epochs,
                                                                                 io.StringIO())):
-            result = experiments.run(*args, **kwargs)
+            result = training.train(*args, **kwargs)
         return result, printed.getvalue()
 
     def test_a_pointless_setting_gets_a_note_before_training(self):
@@ -62,9 +63,9 @@ class TestRun(unittest.TestCase):
             result.save_error = 'runs/x/results.json could not be written, as the disk is full'
             return result
 
-        real_train_model = experiments.train_model
+        real_train_model = training.train_model
         with tempfile.TemporaryDirectory() as runs, \
-                mock.patch.object(experiments, 'train_model', unsaved):
+                mock.patch.object(training, 'train_model', unsaved):
             result, printed = self.quietly('configs/config_softmax.yaml', 'unsaved',
                                            runs_dir=runs, epochs=1)
         self.assertIn('Not saved: runs/x/results.json could not be written', printed)
@@ -84,32 +85,32 @@ class TestRunTrainedInTheBackground(TempDirTestCase):
                                 train_loss_history=[0.5, 0.4], train_acc_history=[0.8, 0.9],
                                 valid_loss_history=[0.5, 0.4], valid_acc_history=[0.8, 0.9],
                                 best_epoch=1, test_acc=0.9, seed=0)
-        self.key = experiments._run_key(config, 'softmax', self.tmp, 0)
-        self.addCleanup(experiments._finished.clear)
-        self.addCleanup(experiments._started.clear)
+        self.key = parallel._key(config, 0, 'softmax', self.tmp)
+        self.addCleanup(parallel._finished.clear)
+        self.addCleanup(parallel._started.clear)
 
     def final_bar(self):
         stream = io.StringIO()
-        with mock.patch.object(experiments, 'Progress',
-                               lambda name, epochs: progress.Progress(name, epochs, stream)), \
+        with mock.patch.object(training, 'Progress',
+                               lambda name, epochs: display.Progress(name, epochs, stream)), \
                 contextlib.redirect_stdout(io.StringIO()):
-            taken = experiments.run('configs/config_softmax.yaml', 'softmax', runs_dir=self.tmp,
-                                    seed=0, epochs=2)
+            taken = training.train('configs/config_softmax.yaml', 'softmax', runs_dir=self.tmp,
+                                   seed=0, epochs=2)
         self.assertIs(taken, self.result)
         return stream.getvalue().rstrip('\n').split('\r')[-1]
 
     def test_a_run_finished_before_its_cell_shows_its_recorded_time(self):
-        experiments._finished[self.key] = self.result
+        parallel._finished[self.key] = self.result
         self.assertIn('2/2 epochs 74s | test acc 0.9000', self.final_bar())
 
     def test_a_run_collected_from_a_worker_shows_its_recorded_time(self):
         def collect(key, future, show):
             for epoch in range(2):
-                show(parallel.epoch_stats(self.result, epoch))
+                show(self.result.epoch_stats(epoch))
             return self.result
 
-        experiments._started[self.key] = object()
-        with mock.patch.object(experiments, '_pool', mock.Mock(collect=collect)):
+        parallel._started[self.key] = object()
+        with mock.patch.object(parallel, '_pool', mock.Mock(collect=collect)):
             self.assertIn('2/2 epochs 74s | test acc 0.9000', self.final_bar())
 
     def test_a_worker_reports_the_runs_time_with_each_epoch(self):
@@ -130,25 +131,25 @@ class TestRunTrainedInTheBackground(TempDirTestCase):
 class TestOptions(unittest.TestCase):
 
     def test_full_runs_override_nothing(self):
-        self.assertEqual(experiments.overrides(), {})
+        self.assertEqual(notebook.overrides(), {})
 
     def test_quick_mode_trains_one_epoch(self):
-        self.assertEqual(experiments.overrides(quick=True), {'epochs': 1})
+        self.assertEqual(notebook.overrides(quick=True), {'epochs': 1})
 
     def test_explicit_epochs_win_over_quick_mode(self):
-        self.assertEqual(experiments.overrides(quick=True, epochs=3), {'epochs': 3})
+        self.assertEqual(notebook.overrides(quick=True, epochs=3), {'epochs': 3})
 
 
 class TestDataAndTestsCells(unittest.TestCase):
 
     def test_data_check_reports_the_three_splits(self):
-        report = experiments.check_data()
+        report = notebook.check_data()
         self.assertIn('48,000 training, 12,000 validation and 10,000 test', report)
 
     def test_failing_unit_tests_raise(self):
         with contextlib.redirect_stdout(io.StringIO()) as printed:
             with self.assertRaises(RuntimeError):
-                experiments.run_unit_tests(['tests.no_such_module'])
+                notebook.check_code(['tests.no_such_module'])
         self.assertIn('no_such_module', printed.getvalue())
 
 
@@ -160,9 +161,11 @@ class TestSweep(unittest.TestCase):
         cls.tmp = tempfile.TemporaryDirectory()
         cls.runs = Path(cls.tmp.name)
         with contextlib.redirect_stdout(io.StringIO()) as printed:
-            cls.sweep = experiments.sweep('configs/config_twolayer.yaml', 'learning_rate',
-                                          [1e300, 0.5], show=False, runs_dir=cls.runs, seed=0,
-                                          epochs=1)
+            cls.sweep = sweeps.Sweep('configs/config_twolayer.yaml', 'learning_rate',
+                                     runs_dir=cls.runs, seed=0, epochs=1)
+            for value in (1e300, 0.5):
+                cls.sweep.train(value)
+            cls.sweep.summary(show=False)
         cls.printed = printed.getvalue()
 
     @classmethod
@@ -214,7 +217,7 @@ class TestSweepFigure(TempDirTestCase):
 
     def overlay(self, parameter, values):
         import matplotlib.pyplot as plt
-        sweep = experiments.Sweep(SWEEP, parameter, runs_dir=self.tmp)
+        sweep = sweeps.Sweep(SWEEP, parameter, runs_dir=self.tmp)
         for value in values:        # in the handout's order, not sorted
             sweep.results.append((value, made_up_run(self.tmp, f'{parameter}_{value:g}',
                                                      [0.3 + value / 10, 0.35 + value / 10])))
@@ -223,7 +226,7 @@ class TestSweepFigure(TempDirTestCase):
         return figure.axes
 
     def test_the_legend_lists_the_values_in_order_in_words(self):
-        accuracy, loss = self.overlay('learning_rate', experiments.LEARNING_RATES)
+        accuracy, loss = self.overlay('learning_rate', sweeps.SWEEPS['learning_rate'])
         for ax in (accuracy, loss):
             self.assertEqual([text.get_text() for text in ax.get_legend().get_texts()],
                              ['learning rate 0.01', 'learning rate 0.05', 'learning rate 0.1',
@@ -232,7 +235,7 @@ class TestSweepFigure(TempDirTestCase):
     def test_colours_follow_viridis_by_the_values_rank(self):
         import matplotlib.pyplot as plt
         import numpy as np
-        accuracy, _ = self.overlay('reg', experiments.REGULARIZATIONS)
+        accuracy, _ = self.overlay('reg', sweeps.SWEEPS['reg'])
         viridis = plt.get_cmap('viridis')
         positions = []
         for line in accuracy.get_lines():
@@ -244,7 +247,7 @@ class TestSweepFigure(TempDirTestCase):
         self.assertEqual(len(set(positions)), len(positions))
 
     def test_the_accuracy_axis_runs_from_0_to_1_and_titles_are_in_words(self):
-        accuracy, loss = self.overlay('reg', experiments.REGULARIZATIONS)
+        accuracy, loss = self.overlay('reg', sweeps.SWEEPS['reg'])
         self.assertEqual(accuracy.get_ylim(), (0, 1))
         self.assertEqual(accuracy.get_title(), 'Validation accuracy per epoch, by regularization')
         self.assertEqual(loss.get_title(), 'Validation loss per epoch, by regularization')
@@ -254,33 +257,33 @@ class TestRunTitles(TempDirTestCase):
     """Per-run figures are titled with what the run is, in words, not its folder's name."""
 
     def test_a_sweeps_run_is_named_by_its_setting(self):
-        self.assertEqual(experiments.in_words(made_up_run(self.tmp, 'learning_rate_0.1', [0.5])),
+        self.assertEqual(training.in_words(made_up_run(self.tmp, 'learning_rate_0.1', [0.5])),
                          'learning rate 0.1')
-        self.assertEqual(experiments.in_words(made_up_run(self.tmp, 'reg_0.001-2', [0.5])),
+        self.assertEqual(training.in_words(made_up_run(self.tmp, 'reg_0.001-2', [0.5])),
                          'regularization 0.001')
 
     def test_a_default_run_says_course_defaults(self):
         softmax = load_config(ROOT / 'configs' / 'config_softmax.yaml', epochs=1)
-        self.assertEqual(experiments.in_words(made_up_run(self.tmp, 'softmax', [0.5], softmax)),
+        self.assertEqual(training.in_words(made_up_run(self.tmp, 'softmax', [0.5], softmax)),
                          'softmax regression, course defaults')
 
     def test_a_tuned_run_names_what_differs_from_the_course(self):
         tuned = load_config(ROOT / 'configs' / 'config_twolayer.yaml', hidden_size=256,
                             batch_size=32, learning_rate=0.5, reg=1e-5, epochs=40)
-        self.assertEqual(experiments.in_words(made_up_run(self.tmp, 'best', [0.5], tuned)),
+        self.assertEqual(training.in_words(made_up_run(self.tmp, 'best', [0.5], tuned)),
                          'two-layer network, learning rate 0.5, regularization 1e-05, '
                          'batch size 32, 256 hidden units')
 
     def test_a_long_title_breaks_at_a_comma_to_fit_the_figure(self):
         text = ('two-layer network, learning rate 0.5, regularization 1e-05, batch size 32, '
                 '256 hidden units')
-        self.assertEqual(experiments._wrapped(text).split('\n'),
+        self.assertEqual(training._wrapped(text).split('\n'),
                          ['two-layer network, learning rate 0.5,',
                           'regularization 1e-05, batch size 32, 256 hidden units'])
 
     def test_plot_gives_plot_curves_the_title_in_words(self):
-        with mock.patch.object(experiments.utils, 'plot_curves') as plot_curves:
-            experiments.plot(made_up_run(self.tmp, 'reg_0.1', [0.1, 0.38]))
+        with mock.patch.object(training.utils, 'plot_curves') as plot_curves:
+            training.plot(made_up_run(self.tmp, 'reg_0.1', [0.1, 0.38]))
         self.assertEqual(plot_curves.call_args.kwargs['title'], 'regularization 0.1')
         self.assertEqual(plot_curves.call_args.kwargs['run_name'], 'reg_0.1')
 
@@ -291,7 +294,7 @@ class TestParameters(unittest.TestCase):
 
     def check(self, quick=False, epochs=None, seed=None, unit_tests=None, workers=None,
               configs=CONFIGS):
-        return experiments.check_parameters(quick, epochs, seed, unit_tests, workers, *configs)
+        return notebook.check_parameters(quick, epochs, seed, unit_tests, workers, *configs)
 
     def test_papermill_texts_mean_what_they_say(self):
         self.assertEqual(self.check(quick='false')[0], False)
@@ -303,7 +306,7 @@ class TestParameters(unittest.TestCase):
                          ['tests.test_loss', 'tests.test_network'])
 
     def test_workers_default_to_the_cores_available(self):
-        self.assertEqual(self.check()[4], experiments.available_cores())
+        self.assertEqual(self.check()[4], parallel.available_cores())
         self.assertEqual(self.check(workers=1)[4], 1)
 
     def test_bad_values_are_named_before_any_training(self):
@@ -314,13 +317,13 @@ class TestParameters(unittest.TestCase):
                  (dict(unit_tests='os'), 'UNIT_TESTS')]
         for parameters, name in cases:
             with self.subTest(**parameters), \
-                    self.assertRaises(experiments.NotebookStop) as caught:
+                    self.assertRaises(notebook.NotebookStop) as caught:
                 self.check(**parameters)
             self.assertIsInstance(caught.exception.problem, ValueError)
             self.assertIn(name, str(caught.exception))
 
     def test_a_misspelt_config_is_reported_at_once(self):
-        with self.assertRaises(experiments.NotebookStop) as caught:
+        with self.assertRaises(notebook.NotebookStop) as caught:
             self.check(configs=('configs/config_twolayer.yaml', 'configs/typo.yaml'))
         self.assertIsInstance(caught.exception.problem, ConfigError)
         self.assertIn('typo.yaml', str(caught.exception))
@@ -349,9 +352,9 @@ class TestCellOneStops(TempDirTestCase):
         return printed.getvalue(), outcome.success
 
     def test_a_typo_in_the_tuning_config_stops_cell_1_with_one_clear_message(self):
-        source = ('experiments.check_parameters(False, None, None, None, 1, '
+        source = ('notebook.check_parameters(False, None, None, None, 1, '
                   f'"configs/config_twolayer.yaml", {str(self.typo())!r})')
-        shown, success = self.shown_by_ipython(source, {'experiments': experiments})
+        shown, success = self.shown_by_ipython(source, {'notebook': notebook})
         self.assertFalse(success)
         self.assertTrue(shown.startswith(f'Cell 1 stopped: {self.tmp / "config_exp.yaml"}, '
                                          'line 5: learning_rate must be a number'), shown)
@@ -361,26 +364,26 @@ class TestCellOneStops(TempDirTestCase):
 
     def test_a_broken_playground_not_trained_in_this_run_gets_a_note(self):
         printed = io.StringIO()
-        with mock.patch.object(experiments, 'PLAYGROUND', str(self.typo())), \
+        with mock.patch.object(notebook, 'PLAYGROUND', str(self.typo())), \
                 contextlib.redirect_stdout(printed):
-            experiments.check_parameters(False, None, None, None, 1, *TestParameters.CONFIGS)
+            notebook.check_parameters(False, None, None, None, 1, *TestParameters.CONFIGS)
         self.assertIn('Note: ', printed.getvalue())
         self.assertIn('line 5: learning_rate', printed.getvalue())
         self.assertIn('does not train', printed.getvalue())
 
     def test_a_sound_playground_gets_no_note(self):
         printed = io.StringIO()
-        with mock.patch.object(experiments, 'PLAYGROUND', str(ROOT / 'configs' /
+        with mock.patch.object(notebook, 'PLAYGROUND', str(ROOT / 'configs' /
                                                              'config_softmax.yaml')), \
                 contextlib.redirect_stdout(printed):
-            experiments.check_parameters(False, None, None, None, 1, *TestParameters.CONFIGS)
+            notebook.check_parameters(False, None, None, None, 1, *TestParameters.CONFIGS)
         self.assertEqual(printed.getvalue(), '')
 
     def test_a_playground_trained_in_this_run_stops_it(self):
         typo = str(self.typo())
-        with mock.patch.object(experiments, 'PLAYGROUND', typo), \
-                self.assertRaises(experiments.NotebookStop):
-            experiments.check_parameters(False, None, None, None, 1,
+        with mock.patch.object(notebook, 'PLAYGROUND', typo), \
+                self.assertRaises(notebook.NotebookStop):
+            notebook.check_parameters(False, None, None, None, 1,
                                          'configs/config_twolayer.yaml', typo)
 
 
@@ -388,12 +391,12 @@ class TestQueueOrder(unittest.TestCase):
     def test_long_runs_go_first_longest_first_then_the_notebooks_order(self):
         runs = [(2, 'softmax'), (6, 'twolayer'), (6, 'lr_1'), (60, 'long'), (6, 'reg_1'),
                 (90, 'longest')]
-        order = [name for _, name in experiments.queue_order(runs, workers=2)]
+        order = [name for _, name in parallel.queue_order(runs, workers=2)]
         self.assertEqual(order, ['longest', 'long', 'softmax', 'twolayer', 'lr_1', 'reg_1'])
 
     def test_runs_of_similar_length_keep_the_notebooks_order(self):
         runs = [(2, 'softmax')] + [(6, f'run_{i}') for i in range(11)]
-        self.assertEqual(experiments.queue_order(runs, workers=2), runs)
+        self.assertEqual(parallel.queue_order(runs, workers=2), runs)
 
 
 def in_course_folder(test):
@@ -407,11 +410,11 @@ def in_course_folder(test):
 
 
 def ctrl_c_at_first_epoch_of(target, before):
-    """A stand-in for experiments.Progress (its bars written to a text stream). The bar of
+    """A stand-in for display.Progress (its bars written to a text stream). The bar of
     the run named target, once the run reports an epoch, calls before() and then raises
     SIGINT in this thread, as Ctrl-C does while a cell waits: the interrupt follows an
     event, never a timer."""
-    class CtrlC(progress.Progress):
+    class CtrlC(display.Progress):
         def __call__(self, stats):
             super().__call__(stats)
             if self.name == target:
@@ -422,46 +425,51 @@ def ctrl_c_at_first_epoch_of(target, before):
 
 
 class TestBackgroundRuns(TempDirTestCase):
-    """start_runs() trains the notebook's runs in worker processes; the cells take them."""
+    """Plan.start() trains the notebook's planned runs in worker processes; the cells take them."""
 
     def setUp(self):
         super().setUp()
-        self.addCleanup(experiments.stop_runs)
+        self.addCleanup(parallel.stop)
 
-    def notebook_runs(self, folder, workers, seed=0, **config_overrides):
-        """The notebook's training calls (cells 6, 8, 10-27, 28), as its cells make them."""
-        options = dict(seed=seed, **config_overrides)
-        with mock.patch.object(experiments, 'RUNS_DIR', folder), \
-                contextlib.redirect_stdout(io.StringIO()):
-            experiments.start_runs(SWEEP, TUNING, workers, **options)
-            results = {'softmax': experiments.run('configs/config_softmax.yaml', 'softmax',
-                                                   **options),
-                       'twolayer': experiments.run(SWEEP, 'twolayer', **options)}
-            for parameter, values in (('learning_rate', experiments.LEARNING_RATES),
-                                      ('reg', experiments.REGULARIZATIONS)):
-                sweep = experiments.Sweep(SWEEP, parameter, **options)
-                results.update({f'{parameter}_{value:g}': sweep.run(value) for value in values})
-            options['seed'] = 0 if seed is None else seed      # as cell 28 does
-            results['best'] = experiments.run(TUNING, 'best', **options)
+    def notebook_runs(self, folder, workers, seed=0, epochs=1):
+        """The notebook's training calls, as its training and sweep cells make them."""
+        plan = notebook.Plan(SWEEP, TUNING, seed=seed, epochs=epochs, runs_dir=folder)
+        with contextlib.redirect_stdout(io.StringIO()):
+            plan.start(workers)
+            results = {name: plan.train(name) for name in ('softmax', 'twolayer')}
+            for parameter, values in sweeps.SWEEPS.items():
+                sweep = plan.sweep(parameter)
+                results.update({f'{parameter}_{value:g}': sweep.train(value) for value in values})
+            results['best'] = plan.train('best')
         return results
 
     def test_parallel_runs_equal_sequential_ones_bit_for_bit(self):
-        parallel = self.notebook_runs(self.tmp / 'parallel', workers=2, epochs=1)
-        self.assertEqual(experiments._started, {}, 'every started run was taken by its cell')
-        sequential = self.notebook_runs(self.tmp / 'sequential', workers=1, epochs=1)
-        self.assertEqual(set(parallel), set(sequential))
-        for name in parallel:
+        parallel_runs = self.notebook_runs(self.tmp / 'parallel', workers=2)
+        self.assertEqual(parallel._started, {}, 'every started run was taken by its cell')
+        sequential = self.notebook_runs(self.tmp / 'sequential', workers=1)
+        self.assertEqual(set(parallel_runs), set(sequential))
+        for name in parallel_runs:
             with self.subTest(run=name):
-                self.assertEqual(parallel[name].histories, sequential[name].histories)
-                self.assertEqual(parallel[name].test_acc, sequential[name].test_acc)
-                self.assertEqual(parallel[name].seed, 0)
-                self.assertTrue(parallel[name].run_dir.is_relative_to(self.tmp / 'parallel'))
-        sweeps = sorted(path.name for path in (self.tmp / 'parallel').iterdir())
-        self.assertIn('sweep_learning_rate', sweeps)
-        self.assertNotIn('sweep_learning_rate-2', sweeps)   # the cells used the started folders
+                self.assertEqual(parallel_runs[name].histories, sequential[name].histories)
+                self.assertEqual(parallel_runs[name].test_acc, sequential[name].test_acc)
+                self.assertEqual(parallel_runs[name].seed, 0)
+                self.assertTrue(parallel_runs[name].run_dir.is_relative_to(self.tmp / 'parallel'))
+        folders = sorted(path.name for path in (self.tmp / 'parallel').iterdir())
+        self.assertIn('sweep_learning_rate', folders)
+        self.assertNotIn('sweep_learning_rate-2', folders)   # the cells used the started folders
+
+    def test_the_plan_names_every_run_the_pool_starts_and_refuses_others(self):
+        plan = notebook.Plan(SWEEP, TUNING, seed=3)
+        names = [name for *_, name, _ in plan.planned()]
+        self.assertEqual(names[:2] + names[-1:], ['softmax', 'twolayer', 'best'])
+        self.assertEqual(len(names), 3 + sum(len(values) for values in sweeps.SWEEPS.values()))
+        self.assertIn('reg_0.0001', names)
+        with self.assertRaises(ValueError) as caught:
+            plan.train('softmx')
+        self.assertIn("'softmax', 'twolayer', 'best'", str(caught.exception))
 
     def test_without_a_seed_each_run_draws_one_and_records_it(self):
-        results = self.notebook_runs(self.tmp, workers=2, seed=None, epochs=1)
+        results = self.notebook_runs(self.tmp, workers=2, seed=None)
         seeds = [result.seed for name, result in results.items() if name != 'best']
         self.assertTrue(all(isinstance(seed, int) for seed in seeds), seeds)
         self.assertGreater(len(set(seeds)), 1)
@@ -470,11 +478,11 @@ class TestBackgroundRuns(TempDirTestCase):
     def test_a_config_edited_after_the_start_is_trained_anew_from_the_file(self):
         config = self.tmp / 'exp.yaml'
         config.write_text((ROOT / 'configs' / 'config_twolayer.yaml').read_text())
-        with mock.patch.object(experiments, 'RUNS_DIR', self.tmp / 'runs'), \
-                contextlib.redirect_stdout(io.StringIO()):
-            experiments.start_runs(SWEEP, str(config), 2, seed=0, epochs=1)
+        plan = notebook.Plan(SWEEP, str(config), seed=0, epochs=1, runs_dir=self.tmp / 'runs')
+        with contextlib.redirect_stdout(io.StringIO()):
+            plan.start(2)
             config.write_text(config.read_text().replace('hidden_size: 128', 'hidden_size: 16'))
-            best = experiments.run(str(config), 'best', seed=0, epochs=1)
+            best = plan.train('best')
         self.assertEqual(best.config['Model']['hidden_size'], 16)
         self.assertEqual(best.best_model.weights['W1'].shape, (784, 16))
         # The run started with the old config was still queued: cancelled, so the fresh one
@@ -486,17 +494,17 @@ class TestBackgroundRuns(TempDirTestCase):
     def test_a_dead_worker_leaves_the_runs_to_the_kernel_with_a_note(self):
         in_course_folder(self)
         printed = io.StringIO()
-        with mock.patch.object(experiments, 'RUNS_DIR', self.tmp / 'runs'), \
-                contextlib.redirect_stdout(printed):
-            experiments.start_runs(SWEEP, TUNING, 2, seed=0, epochs=1)
+        plan = notebook.Plan(SWEEP, TUNING, seed=0, epochs=1, runs_dir=self.tmp / 'runs')
+        with contextlib.redirect_stdout(printed):
+            plan.start(2)
             workers = multiprocessing.active_children()     # started as the runs were queued
             self.assertTrue(workers)
             os.kill(workers[0].pid, signal.SIGKILL)
             workers[0].join()       # dead before the cell asks for its run
-            softmax = experiments.run('configs/config_softmax.yaml', 'softmax', seed=0, epochs=1)
+            softmax = plan.train('softmax')
         self.assertIn('a worker process died', printed.getvalue())
         self.assertIn('train in this kernel', printed.getvalue())
-        self.assertIsNone(experiments._pool)
+        self.assertIsNone(parallel._pool)
         self.assertEqual(softmax.status, 'finished')
 
     def test_an_interrupt_stops_the_workers_and_finished_runs_keep_their_results(self):
@@ -504,21 +512,21 @@ class TestBackgroundRuns(TempDirTestCase):
         folder = self.tmp / 'runs'
 
         def twolayer_finished():
-            next(future for key, future in experiments._started.items()
+            next(future for key, future in parallel._started.items()
                  if key[0] == 'twolayer').result()
 
-        with mock.patch.object(experiments, 'RUNS_DIR', folder), \
-                mock.patch.object(experiments, 'Progress',
-                                  ctrl_c_at_first_epoch_of('best', before=twolayer_finished)), \
+        plan = notebook.Plan(SWEEP, TUNING, seed=0, epochs=2, runs_dir=folder)
+        with mock.patch.object(training, 'Progress',
+                               ctrl_c_at_first_epoch_of('best', before=twolayer_finished)), \
                 contextlib.redirect_stdout(io.StringIO()):
-            experiments.start_runs(SWEEP, TUNING, 2, seed=0, epochs=2)
-            first = experiments.run('configs/config_softmax.yaml', 'softmax', seed=0, epochs=2)
+            plan.start(2)
+            first = plan.train('softmax')
             # The runs are as long as each other, so they are queued in the notebook's order:
             # the tuned run is the last, and Ctrl-C arrives while its cell waits for it.
             with self.assertRaises(KeyboardInterrupt):
-                experiments.run(TUNING, 'best', seed=0, epochs=2)
-        self.assertIsNone(experiments._pool)
-        self.assertEqual(experiments._started, {})
+                plan.train('best')
+        self.assertIsNone(parallel._pool)
+        self.assertEqual(parallel._started, {})
         self.assertEqual(json.loads((first.run_dir / 'results.json').read_text())['status'],
                          'finished')
         statuses = [json.loads(path.read_text())['status']
@@ -526,11 +534,10 @@ class TestBackgroundRuns(TempDirTestCase):
         self.assertTrue(statuses)
         self.assertNotIn('running', statuses)   # each stopped run says it was interrupted
         # Runs that finished before the interrupt are kept for their cells, not trained again.
-        kept = {key[0]: result for key, result in experiments._finished.items()}
+        kept = {key[0]: result for key, result in parallel._finished.items()}
         self.assertIn('twolayer', kept)
-        with mock.patch.object(experiments, 'RUNS_DIR', folder), \
-                contextlib.redirect_stdout(io.StringIO()):
-            twolayer = experiments.run(SWEEP, 'twolayer', seed=0, epochs=2)
+        with contextlib.redirect_stdout(io.StringIO()):
+            twolayer = plan.train('twolayer')
         self.assertIs(twolayer, kept['twolayer'])
         self.assertEqual(twolayer.run_dir, folder / 'twolayer')
 
@@ -567,25 +574,25 @@ class TestBackgroundRunsInAKernel(TempDirTestCase):
         start = (
             f'import sys, threading\nsys.path.insert(0, {str(ROOT)!r})\n'
             'from pathlib import Path\nfrom unittest import mock\n'
-            'from lab import experiments, progress\n'
-            f'mock.patch.object(experiments, "RUNS_DIR", Path({str(folder)!r})).start()\n'
+            'from lab import display, notebook, parallel, training\n'
             # The tuned run's bar, at its first epoch, says so and waits for the interrupt.
-            'class Waiting(progress.Progress):\n'
+            'class Waiting(display.Progress):\n'
             '    def __call__(self, stats):\n'
             '        super().__call__(stats)\n'
             '        if self.name == "best":\n'
             f'            print({WAITING!r}, flush=True)\n'
             '            threading.Event().wait()\n'
-            'mock.patch.object(experiments, "Progress", Waiting).start()\n'
-            f'experiments.start_runs({SWEEP!r}, {TUNING!r}, 2, seed=0, epochs=2)\n'
-            'first = experiments.run("configs/config_softmax.yaml", "softmax", seed=0, epochs=2)')
+            'mock.patch.object(training, "Progress", Waiting).start()\n'
+            f'plan = notebook.Plan({SWEEP!r}, {TUNING!r}, seed=0, epochs=2,\n'
+            f'                     runs_dir=Path({str(folder)!r}))\n'
+            'plan.start(2)\nfirst = plan.train("softmax")')
         self.assertEqual(in_kernel(kernel, start)[0], 'ok')
         # The tuned run is queued last: its cell waits for it, and Jupyter's stop button
         # interrupts the kernel once the cell has shown the run's first epoch.
-        best = in_kernel(kernel, f'experiments.run({TUNING!r}, "best", seed=0, epochs=2)',
+        best = in_kernel(kernel, 'plan.train("best")',
                          on_output=lambda text: WAITING in text and km.interrupt_kernel())
         self.assertEqual(best, ('error', 'KeyboardInterrupt'))
-        after = 'assert experiments._pool is None and not experiments._started\nprint(first.status)'
+        after = 'assert parallel._pool is None and not parallel._started\nprint(first.status)'
         self.assertEqual(in_kernel(kernel, after), ('ok', 'finished\n'))
         statuses = [json.loads(path.read_text())['status'] for path in folder.rglob('results.json')]
         self.assertIn('finished', statuses)

@@ -1,9 +1,9 @@
-"""lab/progress.py: the progress bar of a training run, in a terminal (a text stream)
+"""lab/display.py: the progress bar of a training run, in a terminal (a text stream)
 and in a real Jupyter kernel, where a saved notebook must keep only its final state."""
 import io
 import unittest
 
-from lab import progress
+from lab import display
 from tests import ROOT
 
 
@@ -15,19 +15,19 @@ def epoch_stats(epoch, epochs, valid_acc=0.5):
 class TestProgressBar(unittest.TestCase):
 
     def test_bar_fills_in_proportion(self):
-        self.assertEqual(progress.bar(0, 4, width=8), '[--------]')
-        self.assertEqual(progress.bar(1, 4, width=8), '[##------]')
-        self.assertEqual(progress.bar(4, 4, width=8), '[########]')
+        self.assertEqual(display.bar(0, 4, width=8), '[--------]')
+        self.assertEqual(display.bar(1, 4, width=8), '[##------]')
+        self.assertEqual(display.bar(4, 4, width=8), '[########]')
 
     def test_epoch_line_numbers_epochs_from_one(self):
-        line = progress.epoch_line(epoch_stats(2, 10, valid_acc=0.9123))
+        line = display.epoch_line(epoch_stats(2, 10, valid_acc=0.9123))
         self.assertTrue(line.startswith('epoch  3/10:'), line)
         self.assertIn('val loss 1.5000 acc 0.9123', line)
         self.assertIn('train loss 1.2500 acc 0.3750', line)
 
     def test_terminal_display_ends_with_full_bar_and_one_line_per_epoch(self):
         stream = io.StringIO()
-        bar = progress.Progress('demo', 3, stream=stream)
+        bar = display.Progress('demo', 3, stream=stream)
         for epoch in range(3):
             bar(epoch_stats(epoch, 3))
         bar.finish('test acc 0.9000')
@@ -37,7 +37,7 @@ class TestProgressBar(unittest.TestCase):
         self.assertEqual([line[:11] for line in epoch_lines], ['epoch  1/3:', 'epoch  2/3:',
                                                                'epoch  3/3:'])
         final = text.rstrip('\n').split('\r')[-1]
-        self.assertIn('[' + '#' * progress.BAR_WIDTH + ']', final)
+        self.assertIn('[' + '#' * display.BAR_WIDTH + ']', final)
         self.assertIn('3/3 epochs', final)
         self.assertIn('test acc 0.9000', final)
         self.assertTrue(text.endswith('\n'))
@@ -45,7 +45,7 @@ class TestProgressBar(unittest.TestCase):
     def test_the_bar_shows_the_time_the_run_reports_not_the_displays(self):
         # A run trained in a worker may end before its cell shows it: its own time counts.
         stream = io.StringIO()
-        bar = progress.Progress('best', 2, stream=stream)
+        bar = display.Progress('best', 2, stream=stream)
         bar(dict(epoch_stats(0, 2), seconds=41.6))
         self.assertIn('1/2 epochs 42s', stream.getvalue().split('\r')[-1])
         bar(epoch_stats(1, 2))      # an epoch replayed from the result: the time stays the run's
@@ -56,7 +56,7 @@ class TestProgressBar(unittest.TestCase):
     def test_in_a_kernel_the_saved_output_holds_only_the_final_bar(self):
         import nbformat
         from nbclient import NotebookClient
-        source = ("from lab.progress import Progress\n"
+        source = ("from lab.display import Progress\n"
                   "bar = Progress('demo', 3)\n"
                   "for epoch in range(3):\n"
                   "    bar({'epoch': epoch, 'epochs': 3, 'train_loss': 1.0, 'train_acc': 0.5,\n"

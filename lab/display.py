@@ -1,26 +1,56 @@
-"""A text progress display for a training run, fed once per epoch.
+"""Showing things in the notebook: a training run's progress, and figures already saved.
 
-`Progress` is the `callback` of lab.runs.train_model: after each epoch it gets a
-dict with epoch, epochs, train_loss, train_acc, valid_loss, valid_acc, and
-optionally seconds (the run's own training time so far, which a run trained in
-a worker process reports: the display may start long after the run did). It
-shows two things:
+    progress = Progress('softmax', epochs=10)   # train_model's callback
+    progress(result.epoch_stats(0)); progress.finish('test acc 0.9212')
+    show_saved(fig, path)                         # a figure saved as PNG: shown from the file
 
-  * a progress bar, updated in place: in a Jupyter kernel through a display
-    handle (so a saved notebook, and the PDF made from it, holds only the
-    bar's final state: no widget, no line per refresh); in a terminal by
-    rewriting one line with a carriage return;
-  * one summary line per finished epoch.
-
-Everything is plain ASCII so that the LaTeX route to PDF renders it as is.
+In a Jupyter/Colab kernel (in_kernel()) the bar updates in place through a display
+handle, so a saved notebook, and its PDF, keep only its final state; a terminal gets
+one line rewritten with a carriage return. A saved PNG is shown as it is rather than
+drawn again by the inline backend. Everything is plain ASCII for the LaTeX PDF.
 """
 import html
 import sys
 import time
-
-from lab.figures import in_kernel
+from pathlib import Path
 
 BAR_WIDTH = 20
+
+
+def in_kernel():
+    """True inside a Jupyter/Colab kernel, where inline images and display
+    handles work (not in a terminal IPython shell)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, 'kernel', None) is not None
+
+
+def show_png(path):
+    """Display a PNG file inline."""
+    from IPython.display import Image, display
+    display(Image(filename=str(Path(path))))
+
+
+def show_saved(fig, path):
+    """Show fig, already saved to the PNG file path, and close it (outside a kernel: in a
+    window, as plt.show() does)."""
+    import matplotlib.pyplot as plt
+    if not in_kernel():
+        plt.show()
+        return
+    plt.close(fig)
+    show_png(path)
+
+
+def relative(path):
+    """A path as shown to the student: relative to the current folder when inside it."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def bar(done, total, width=BAR_WIDTH):
@@ -39,7 +69,9 @@ def epoch_line(stats):
 class Progress:
     """Progress of one training run of `epochs` epochs, named `name`.
 
-    Call it with each epoch's stats dict (it is train_model's callback), then
+    Call it with each epoch's record (RunResult.epoch_stats; it is train_model's callback),
+    optionally with 'seconds', the run's own time so far, which a run trained in a worker
+    reports (the display may start long after the run did). Then call
     `finish(...)` once with the outcome. `stream` forces the terminal form,
     writing to that text stream; by default a kernel gets display handles and
     anything else sys.stdout.

@@ -1,0 +1,207 @@
+"""What main.ipynb's cells call: the checks of the set-up cells, the notebook's runs
+declared once (Plan), and each run's figures.
+
+    QUICK, EPOCHS, SEED, UNIT_TESTS, WORKERS = notebook.check_parameters(...)
+    print(notebook.check_data()); notebook.check_code(UNIT_TESTS)
+    plan = notebook.Plan(SWEEP_CONFIG, TUNING_CONFIG, seed=SEED, quick=QUICK, epochs=EPOCHS)
+    plan.start(WORKERS)                      # every planned run, in the background
+    softmax = plan.train('softmax')          # a training cell takes its run by name
+    lr_sweep = plan.sweep('learning_rate'); lr_1 = lr_sweep.train(1.0)
+    notebook.plot(softmax); print(notebook.describe(softmax))
+"""
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from lab import ROOT, data, parallel
+from lab.config import ConfigError, find_config, load_config
+from lab.grade import COURSE_TESTS
+from lab.parameters import flag, whole
+from lab.runs import RUNS_DIR, new_run_dir
+from lab.sweeps import SWEEPS, Sweep
+from lab.training import describe, plot, sweep_run_name, train
+
+__all__ = ['NotebookStop', 'check_parameters', 'check_data', 'check_code', 'Plan', 'plot',
+           'describe', 'overrides']
+
+# The student's playground, and what the tuning cells train by default.
+PLAYGROUND = 'configs/config_exp.yaml'
+
+
+def _test_modules(value):
+    """UNIT_TESTS as a list of module names: None (the course's five), one name, a
+    comma- or space-separated text of names, or a list of names; each must exist."""
+    if value is None:
+        return None
+    names = re.split(r'[\s,]+', value.strip()) if isinstance(value, str) else list(value)
+    for name in names:
+        if not isinstance(name, str) or not re.fullmatch(r'tests\.test_\w+', name) \
+                or not (ROOT / 'tests' / (name.split('.')[1] + '.py')).is_file():
+            raise ValueError(f"UNIT_TESTS: {name!r} is not one of the project's test modules "
+                             f"(e.g. 'tests.test_network'); None runs {', '.join(COURSE_TESTS)}.")
+    return names
+
+
+class NotebookStop(Exception):
+    """A notebook cell stops on bad input: `problem` (an exception) says what and where.
+
+    IPython (Jupyter, Colab, papermill's kernel) shows an exception through its
+    _render_traceback_() if it has one: here the message alone, without a page
+    of traceback above it. The cell still fails, so Run All and papermill stop.
+    """
+
+    def __init__(self, cell, problem):
+        self.cell, self.problem = cell, problem
+        super().__init__(f'{cell} stopped: {problem}')
+
+    def _render_traceback_(self):
+        return [f'{self.cell} stopped: {self.problem}',
+                'Nothing has been trained. Fix this, then run the notebook again from the top.']
+
+
+def check_parameters(quick, epochs, seed, unit_tests, workers, sweep_config, tuning_config):
+    """Check the notebook's parameters and every config it will train, before any training.
+
+    Returns (QUICK, EPOCHS, SEED, UNIT_TESTS, WORKERS) as the cells use them: papermill's
+    texts turned into what they mean, WORKERS None turned into the number of cores.
+    A bad parameter (ValueError naming it) or config (lab.config.ConfigError naming the
+    file, line and key) raises NotebookStop('Cell 1', that error). configs/config_exp.yaml,
+    the student's playground, gets a note if it is broken but not trained in this run.
+    """
+    try:
+        quick = flag('QUICK', quick)
+        epochs = whole('EPOCHS', epochs, 1)
+        seed = whole('SEED', seed, 0)
+        unit_tests = _test_modules(unit_tests)
+        workers = parallel.available_cores() if workers is None else whole('WORKERS', workers, 1)
+        plan = Plan(sweep_config, tuning_config, seed=seed, quick=quick, epochs=epochs)
+        for config, settings, _, _, _ in plan.planned():
+            load_config(find_config(config), **settings)
+    except ValueError as err:       # lab.config.ConfigError is one
+        raise NotebookStop('Cell 1', err) from None
+    _note_a_broken_playground(plan)
+    return quick, epochs, seed, unit_tests, workers
+
+
+def _note_a_broken_playground(plan):
+    """Print a note if configs/config_exp.yaml is broken while this plan does not train it."""
+    playground = Path(find_config(PLAYGROUND)).resolve()
+    if any(isinstance(config, (str, Path)) and Path(find_config(config)).resolve() == playground
+           for config, *_ in plan.planned()):
+        return
+    try:
+        load_config(playground)
+    except ConfigError as err:
+        print(f'Note: {err} This run does not train {PLAYGROUND} (TUNING_CONFIG is '
+              f'{plan.tuning_config}), so it goes on.')
+
+
+def check_data():
+    """Load MNIST, verify it against the original files' SHA-256, and return a short report.
+
+    Raises utils.MnistDataError, whose message says what is wrong and how to
+    restore the data (`python data/download_mnist.py`, or `git checkout -- data/` in a clone).
+    """
+    # The verified bytes are all a check needs (and what train_model uses):
+    # converting them to float arrays here would only cost time and memory.
+    train_images, _, val_images, _, test_images, _ = data.splits()
+    return (f'MNIST is present and intact (SHA-256 verified):\n{len(train_images):,} '
+            f'training, {len(val_images):,} validation and {len(test_images):,} test images.')
+
+
+def check_code(modules=None):
+    """Run unittest on test modules in a fresh Python, from the repository root.
+
+    modules: None for the course's five test modules (lab.grade.COURSE_TESTS),
+    or one module name ('tests.test_network'), or a list of them. A separate
+    process, so the tests see the code as it is on disk now (not what this
+    kernel imported earlier). Prints the test report (on success without its
+    line of dots); raises RuntimeError if any test fails.
+    """
+    if modules is None:
+        modules = COURSE_TESTS
+    elif isinstance(modules, str):
+        modules = [modules]
+    env = dict(os.environ, OPENBLAS_NUM_THREADS='1', MPLBACKEND='Agg')
+    done = subprocess.run([sys.executable, '-m', 'unittest', *modules], cwd=ROOT,
+                          env=env, capture_output=True, text=True)
+    report = done.stdout + done.stderr
+    if done.returncode == 0:
+        # The line of one dot per passing test says nothing the count does not.
+        report = re.sub(r'\A[.sx]+\n', '', report)
+    print(report, end='')
+    if done.returncode != 0:
+        raise RuntimeError(f'unit tests failed (exit code {done.returncode}): '
+                           'see the report above.')
+
+
+def overrides(quick=False, epochs=None):
+    """The config overrides the notebook's parameters ask for: quick mode trains
+    every run for 1 epoch; `epochs` sets the number of epochs outright."""
+    if epochs is not None:
+        return {'epochs': epochs}
+    return {'epochs': 1} if quick else {}
+
+
+class Plan:
+    """The notebook's runs, declared once: which config each trains, with what settings, under
+    what name and seed. The training cells take theirs by name (train, or a sweep's train);
+    start() trains them all in the background first, so each cell finds its run there.
+
+    seed: every run's (None: each draws one), but the tuned run's is 0 unless seed is
+    given, so that it can be replayed. quick, epochs: as overrides() reads them.
+    """
+
+    def __init__(self, sweep_config, tuning_config, seed=None, quick=False, epochs=None,
+                 runs_dir=None):
+        self.sweep_config, self.tuning_config = sweep_config, tuning_config
+        self.seed, self.overrides = seed, overrides(quick, epochs)
+        self.runs_dir = Path(runs_dir) if runs_dir is not None else RUNS_DIR
+        # name -> (config, seed) of the runs outside the sweeps, in the cells' order
+        self.runs = {'softmax': ('configs/config_softmax.yaml', seed),
+                     'twolayer': ('configs/config_twolayer.yaml', seed),
+                     'best': (tuning_config, 0 if seed is None else seed)}
+        self.folders = {}     # parameter -> the folder start() made for its sweep
+
+    def planned(self):
+        """Every planned run, in the cells' order, as (config, settings: the overrides and a
+        sweep's value, seed, name, the sweep's parameter or None)."""
+        *first, last = self.runs
+        for name in first:
+            yield self.runs[name][0], self.overrides, self.runs[name][1], name, None
+        for parameter, values in SWEEPS.items():
+            for value in values:
+                yield (self.sweep_config, dict(self.overrides, **{parameter: value}), self.seed,
+                       sweep_run_name(parameter, value), parameter)
+        yield self.runs[last][0], self.overrides, self.runs[last][1], last, None
+
+    def start(self, workers):
+        """Train every planned run in `workers` background processes (lab.parallel), long
+        runs first, the rest in the cells' order. workers <= 1: each cell trains its own."""
+        if workers <= 1:
+            parallel.start([], workers)     # stops what an earlier start began
+            return
+        self.folders = {parameter: new_run_dir(self.runs_dir, f'sweep_{parameter}')
+                        for parameter in SWEEPS}
+        runs = [(load_config(find_config(config), **settings), seed, name,
+                 self.folders[parameter] if parameter else self.runs_dir)
+                for config, settings, seed, name, parameter in self.planned()]
+        parallel.start(runs, workers)
+        print(f"Training the notebook's {len(runs)} runs in the background, {workers} at a "
+              'time; each training cell below shows its own run.')
+
+    def train(self, name):
+        """Train the planned run `name` (or take it from the background); its RunResult."""
+        if name not in self.runs:
+            raise ValueError(f"no planned run {name!r}: the notebook's training cells train "
+                             f"{', '.join(map(repr, self.runs))}; a sweep's cells, "
+                             "plan.sweep(parameter).train(value).")
+        config, seed = self.runs[name]
+        return train(config, name, runs_dir=self.runs_dir, seed=seed, **self.overrides)
+
+    def sweep(self, parameter):
+        """A new Sweep of the sweep config over parameter, in the folder start() made for it."""
+        return Sweep(self.sweep_config, parameter, runs_dir=self.runs_dir, seed=self.seed,
+                     folder=self.folders.pop(parameter, None), **self.overrides)
