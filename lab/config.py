@@ -22,6 +22,7 @@ import difflib
 import math
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import yaml
@@ -217,7 +218,7 @@ def _syntax_error(source, err):
         return ConfigError(f'{source} is not valid YAML: {err}')
     problem = getattr(err, 'problem', None) or 'unreadable'
     try:
-        text = open(source, encoding='utf-8').read().splitlines()[mark.line].strip()
+        text = Path(source).read_text(encoding='utf-8').splitlines()[mark.line].strip()
     except (OSError, UnicodeDecodeError, IndexError):
         text = ''
     shown = f' (it reads {text!r})' if text else ''

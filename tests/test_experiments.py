@@ -26,6 +26,17 @@ SWEEP = 'configs/config_twolayer.yaml'
 TUNING = 'configs/config_exp.yaml'
 
 
+def setUpModule():
+    # The configs these tests name (configs/config_twolayer.yaml, ...) are the course's,
+    # in a folder of their own: never the user's files, whatever they hold now.
+    global _course_folder
+    _course_folder = tempfile.TemporaryDirectory(prefix='hw1-course-')
+    write_course_configs(_course_folder.name)
+    unittest.addModuleCleanup(_course_folder.cleanup)
+    unittest.addModuleCleanup(os.chdir, os.getcwd())     # cleanups run last-added first
+    os.chdir(_course_folder.name)
+
+
 class TestRun(unittest.TestCase):
 
     def test_an_interrupted_run_leaves_its_bar_saying_so(self):
@@ -80,7 +91,7 @@ class TestRunTrainedInTheBackground(TempDirTestCase):
 
     def setUp(self):
         super().setUp()
-        config = load_config(ROOT / 'configs' / 'config_softmax.yaml', epochs=2)
+        config = load_config(Path('configs') / 'config_softmax.yaml', epochs=2)
         self.result = RunResult(config=config, run_dir=self.tmp / 'softmax', seconds=73.6,
                                 train_loss_history=[0.5, 0.4], train_acc_history=[0.8, 0.9],
                                 valid_loss_history=[0.5, 0.4], valid_acc_history=[0.8, 0.9],
@@ -204,7 +215,7 @@ class TestSweep(unittest.TestCase):
 
 def made_up_run(folder, name, accuracies, config=None, diverged=None):
     """A RunResult with made-up histories, named name under folder: nothing trains."""
-    config = config or load_config(ROOT / 'configs' / 'config_twolayer.yaml')
+    config = config or load_config(Path('configs') / 'config_twolayer.yaml')
     losses = [1 - acc for acc in accuracies]
     return RunResult(config=config, run_dir=Path(folder) / name, diverged=diverged,
                      train_loss_history=losses, train_acc_history=accuracies,
@@ -263,12 +274,12 @@ class TestRunTitles(TempDirTestCase):
                          'regularization 0.001')
 
     def test_a_default_run_says_course_defaults(self):
-        softmax = load_config(ROOT / 'configs' / 'config_softmax.yaml', epochs=1)
+        softmax = load_config(Path('configs') / 'config_softmax.yaml', epochs=1)
         self.assertEqual(training.in_words(made_up_run(self.tmp, 'softmax', [0.5], softmax)),
                          'softmax regression, course defaults')
 
     def test_a_tuned_run_names_what_differs_from_the_course(self):
-        tuned = load_config(ROOT / 'configs' / 'config_twolayer.yaml', hidden_size=256,
+        tuned = load_config(Path('configs') / 'config_twolayer.yaml', hidden_size=256,
                             batch_size=32, learning_rate=0.5, reg=1e-5, epochs=40)
         self.assertEqual(training.in_words(made_up_run(self.tmp, 'best', [0.5], tuned)),
                          'two-layer network, learning rate 0.5, regularization 1e-05, '
@@ -336,9 +347,11 @@ class TestCellOneStops(TempDirTestCase):
     def typo(self):
         """A copy of the course's two-layer config with the issue's typo on line 5."""
         path = self.tmp / 'config_exp.yaml'
-        path.write_text((ROOT / 'configs' / 'config_twolayer.yaml').read_text().replace(
-            'learning_rate: 0.1', 'learning_rate: 0.1.'))
-        self.assertIn('learning_rate: 0.1.', path.read_text().splitlines()[4])
+        path.write_text("# The course's two-layer defaults, with the typo of the issue\n"
+                        '# (a stray full stop) on line 5.\n'
+                        'Train:\n  batch_size: 64\n  learning_rate: 0.1.\n  reg: 0.001\n'
+                        '  epochs: 10\n  momentum: 0.9\n  debug: True\n\n'
+                        'Model:\n  type: TwoLayerNet\n  hidden_size: 128\n')
         return path
 
     def shown_by_ipython(self, source, namespace):
@@ -373,7 +386,7 @@ class TestCellOneStops(TempDirTestCase):
 
     def test_a_sound_playground_gets_no_note(self):
         printed = io.StringIO()
-        with mock.patch.object(notebook, 'PLAYGROUND', str(ROOT / 'configs' /
+        with mock.patch.object(notebook, 'PLAYGROUND', str(Path('configs') /
                                                              'config_softmax.yaml')), \
                 contextlib.redirect_stdout(printed):
             notebook.check_parameters(False, None, None, None, 1, *TestParameters.CONFIGS)
@@ -477,7 +490,7 @@ class TestBackgroundRuns(TempDirTestCase):
 
     def test_a_config_edited_after_the_start_is_trained_anew_from_the_file(self):
         config = self.tmp / 'exp.yaml'
-        config.write_text((ROOT / 'configs' / 'config_twolayer.yaml').read_text())
+        config.write_text((Path('configs') / 'config_twolayer.yaml').read_text())
         plan = notebook.Plan(SWEEP, str(config), seed=0, epochs=1, runs_dir=self.tmp / 'runs')
         with contextlib.redirect_stdout(io.StringIO()):
             plan.start(2)
