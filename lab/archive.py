@@ -13,6 +13,7 @@ import os
 import zipfile
 from pathlib import Path
 
+from lab.files import write_atomically
 from lab.grade import REQUIRED
 
 ARCHIVE_NAME = 'hw1_code_submission.zip'
@@ -136,17 +137,12 @@ def make_archive(root='.', out=ARCHIVE_NAME, verbose=True):
     names = submission_files(root)
     _check_compiles(root, names)
     target = _archive_target(root, out, names)
-    # Written beside the target, then moved into place: an interrupted build leaves no half
-    # archive. (Not tempfile.mkstemp: its files are private, 0600, whatever the umask.)
-    partial = target.with_name(target.name + '.part')
-    try:
-        with zipfile.ZipFile(partial, 'w', compression=zipfile.ZIP_DEFLATED) as archive:
+    def zip_into(out):
+        with zipfile.ZipFile(out, 'w', compression=zipfile.ZIP_DEFLATED) as archive:
             for name in names:
                 archive.write(root / name, arcname=name)
-        os.replace(partial, target)
-    finally:
-        if os.path.exists(partial):
-            os.remove(partial)
+
+    write_atomically(target, zip_into)     # an interrupted build leaves no half archive
     if verbose:
         print(f'{target.name}: {len(names)} files')
         for name in names:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import nbformat
 
+from lab.files import write_atomically
 from lab.writeup import heading, questions_of, write_up_start
 
 TEMPLATE = Path(__file__).with_name('pdf.tex.j2')
@@ -246,9 +247,7 @@ def export_pdf(nb, pdf_path, folder='.'):
                                + _latex_errors(log))
         pages = re.search(r'Output written on \S+ \((\d+) pages?', log)
         glyphs = sorted(set(re.findall(r'Missing character: There is no (.+?) \(', log)))
-        partial = pdf_path.with_name(pdf_path.name + '.part')
-        shutil.copyfile(Path(scratch) / 'write-up.pdf', partial)
-        os.replace(partial, pdf_path)
+        write_atomically(pdf_path, (Path(scratch) / 'write-up.pdf').read_bytes())
     return Pdf(pdf_path, int(pages.group(1)) if pages else 0, glyphs)
 
 
