@@ -1,22 +1,13 @@
 """Configs: what a YAML config may hold, reading and checking one, and the model it describes.
 
-A config has two sections, as the course's files do:
+    config = load_config('configs/config_twolayer.yaml', learning_rate=0.5)   # a checked dict
+    model = build_model(config)          # SoftmaxRegression or TwoLayerNet, as config['Model']
+    for line in advice(config): print(line)   # allowed, but pointless, settings
 
-    Train:                       Model:
-      batch_size: 64               type: TwoLayerNet
-      learning_rate: 0.1           hidden_size: 128
-      reg: 0.001
-      epochs: 10
-      momentum: 0.9
-      debug: True
-
-SCHEMA below lists every key: its section, its type, the range it must lie
-in, its default when it may be left out, and the models it belongs to.
-load_config checks a file or dict against it and returns a new dict with
-every key present and checked; every problem is a ConfigError naming the
-file, the line (for a YAML file), the key and what is accepted. The YAML is
-read strictly: a key or a section given twice is an error. advice() then lists what a checked config
-asks for that is allowed but pointless, for the notebook to print.
+A config has the course's two sections, Train (batch_size, learning_rate, reg, epochs,
+momentum, debug) and Model (type, hidden_size). SCHEMA lists every key with its section,
+type, range, default and models. Every problem is a ConfigError naming the file, the line
+(for a YAML file), the key and what is accepted; a key or section given twice is one too.
 """
 import difflib
 import math

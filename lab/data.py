@@ -1,15 +1,13 @@
 """The MNIST data beyond what the graded utils.py can check with NumPy alone.
 
-The project ships MNIST as data/mnist.npz: the four original files' arrays
-(train_images (60000, 28, 28), train_labels (60000,), test_images,
-test_labels, all uint8), compressed. utils.py reads it, or the course's CSVs,
-and checks shapes, types and digit counts. Here:
+    verify()          # written back as the four original IDX files, the data must have
+                      # their SHA-256: not a single pixel may differ
+    splits()          # utils' six arrays, read and verified once per process
+    download(); build_bundle()    # fetch the originals again and rebuild data/mnist.npz
 
-  * verify(): the data, written back as the four IDX files it came from, must
-    have the SHA-256 of the originals, so not a single pixel may differ;
-  * splits(): utils' six arrays, read and verified once per process;
-  * download() and build_bundle(): fetch the originals again and rebuild the
-    bundle (what `python data/download_mnist.py` runs).
+data/mnist.npz holds the four original files' arrays (train_images (60000, 28, 28),
+train_labels (60000,), test_images, test_labels, all uint8), compressed;
+`python data/download_mnist.py` runs download() and build_bundle().
 """
 import argparse
 import gzip

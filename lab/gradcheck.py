@@ -1,35 +1,14 @@
-"""Gradient checking: do a model's hand-written gradients match the loss?
+"""Gradient checking: a model's hand-written gradients against centred finite differences.
 
-Back-propagation is easy to get subtly wrong (a missing 1/N, a transposed
-matrix, a forgotten activation derivative), and a wrong gradient often still
-trains, only worse. The cure is to compare every analytic derivative with a
-numerical one, from the loss alone, by centred finite differences:
+    print(report())                                   # both models, small and with O(1) weights
+    check_gradients(model, X, y, max_entries=50)      # any model: {parameter: largest error}
 
-    dL/dw  ~  (L(w + eps) - L(w - eps)) / (2 eps)      (error O(eps^2))
-
-and to report, per parameter, the largest relative error
-
-    rel(a, n) = |a - n| / max(|a| + |n|, floor)
-
-between the analytic value a and the numerical value n. Around 1e-7 or
-below means the gradients are right; 1e-2 or above means a bug. The floor
-(default 1e-8) keeps entries whose gradient is exactly zero (say, a weight
-fed by an always-black border pixel) from dividing 0 by 0: below it, the
-error is measured in absolute terms, in units of the floor.
-
-Works with any model of the homework's shape: model.weights and
-model.gradients are dicts of arrays, model.forward(X, y, mode='train') fills
-the gradients and returns (loss, accuracy), any other mode only the loss.
-The loss checked is the model's own, without the optimizer's L2 term.
-
-Where the check is meaningful: the numerical derivative carries a rounding
-error of about 1e-16 * |L| / eps, whatever the model. An entry whose true
-gradient is tiny (the real networks at their 0.001-scale initialisation, fed
-a pixel of 3/255, have some around 1e-8) therefore shows a large relative
-error although nothing is wrong. So check small models with weights of order
-one, as check_both_models does: there every gradient is large enough for the
-errors to reflect the code, not the rounding. The step eps should also stay
-small next to the distance to a ReLU's kink, or the difference straddles it.
+Each analytic derivative a is compared with n = (L(w + eps) - L(w - eps)) / 2 eps, by the
+relative error |a - n| / max(|a| + |n|, floor): about 1e-7 or below means right, 1e-2 or
+above a bug. Any model of the homework's shape works (weights and gradients dicts, forward
+filling the gradients in 'train' mode); the loss checked is the model's own, without L2.
+Check small models with weights of order one: at the real 0.001-scale initialisation some
+true gradients are so tiny that the rounding of L dominates (see the README).
 """
 import numpy as np
 

@@ -2,17 +2,12 @@
 
     python -m lab.grade [hw1_code_submission.zip] [--python PYTHON]
 
-It unpacks the archive alone into a temporary folder (no member may land
-outside it), writes the course's data layout there (data/mnist_train.csv and
-data/mnist_test.csv, nothing else), adds the course-named test modules, and
-runs them in a fresh interpreter. It also checks the handout's rules that
-cost a whole score: each graded file imports only what the course's skeleton
-imports, nothing is printed that was not asked, and the default configs keep
-the course's values. It prints a table and a score, and exits non-zero on
-any failure.
-
-The course grades with further, private tests: a full score here is
-necessary, not sufficient.
+It unpacks the archive alone into a temporary folder (no member may land outside it),
+writes the course's two CSVs into its data/, and runs the course-named test modules there
+with a fresh interpreter. It also checks the handout's rules that cost a whole score: an
+import the skeleton does not have, printing that was not asked, a changed default config.
+It prints a table and a score, and exits non-zero on any failure. The course grades with
+further, private tests: a full score here is necessary, not sufficient.
 """
 import argparse
 import ast

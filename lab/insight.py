@@ -1,16 +1,13 @@
-"""Looking inside the trained models: weights as pictures, where they err, and
-the softmax model's dead classes.
+"""Looking inside the trained models: weights as pictures, where they err, and the softmax
+model's dead classes.
 
-First the numbers (predictions, confusion matrix, per-class accuracy, dead
-classes), each a small tested function; then one figure per question, each
-saved as a PNG in a folder you name and shown unless show=False. Every
-plotting function returns the path of its PNG, so a notebook cell is one line:
-
-    insight.show_softmax_templates(softmax_model, out_dir)
+    insight.show_softmax_templates(softmax_model, out_dir, X=test_X)
     insight.show_confusion_matrix(best_model, test_X, test_y, out_dir)
 
-Models are the homework's SoftmaxRegression and TwoLayerNet; X is (N, 784)
-float in [0, 1], y is (N,) int.
+First the numbers (predictions, confusion matrix, per-class accuracy, dead classes), each a
+small function; then one figure per question, saved as a PNG in the folder named, shown
+unless show=False, its path returned. Models are the homework's SoftmaxRegression and
+TwoLayerNet; X is (N, 784) float in [0, 1], y is (N,) int.
 """
 from pathlib import Path
 
