@@ -9,6 +9,7 @@ ArchiveError that says how to fix it and writing nothing, when a required file
 of the project, or the archive's own name would overwrite something that is not an
 earlier archive.
 """
+import importlib.util
 import os
 import zipfile
 from pathlib import Path
@@ -86,16 +87,27 @@ def submission_files(root='.'):
 
 
 def _check_compiles(root, names):
-    """Raise ArchiveError if a Python file has a syntax error (an autograder would score
-    it 0)."""
+    """Raise ArchiveError naming the file and line if a Python file could not be imported
+    as the grader imports it: decoded as Python decodes source (UTF-8 unless the file
+    declares otherwise), then compiled by this Python. An autograder would score it 0."""
     for name in names:
-        if name.endswith('.py'):
-            source = (root / name).read_text(encoding='utf-8', errors='replace')
-            try:
-                compile(source, name, 'exec')
-            except SyntaxError as err:
-                raise ArchiveError(f'{REFUSED}{name} line {err.lineno} has a syntax error '
-                                   f'({err.msg}). Fix it first.') from None
+        if not name.endswith('.py'):
+            continue
+        raw = (root / name).read_bytes()
+        try:
+            source = importlib.util.decode_source(raw)
+        except UnicodeDecodeError as err:
+            line = raw[:err.start].count(b'\n') + 1
+            raise ArchiveError(
+                f'{REFUSED}{name} line {line} is not UTF-8 text (byte {raw[err.start]:#04x}), '
+                'so Python cannot read the file. Save it as UTF-8 in your editor.') from None
+        try:
+            compile(source, name, 'exec')
+        except (SyntaxError, ValueError) as err:      # ValueError: a NUL byte, before 3.12
+            line = getattr(err, 'lineno', None) or raw[:raw.find(b'\0')].count(b'\n') + 1
+            why = getattr(err, 'msg', None) or str(err)
+            raise ArchiveError(f'{REFUSED}{name} line {line} has a syntax error ({why}). '
+                               'Fix it first.') from None
 
 
 def _archive_target(root, out, names):

@@ -89,6 +89,24 @@ class TestArchive(TempDirTestCase):
             self.build()
         self.assertIn('optimizer/sgd.py line 2', str(caught.exception))
 
+    def test_a_file_python_cannot_decode_is_named_with_its_line(self):
+        (self.root / 'utils.py').write_bytes(b'import numpy as np\n\n# caf\xe9, saved as Latin-1\n')
+        with self.assertRaises(ArchiveError) as caught:
+            self.build()
+        self.assertIn('utils.py line 3 is not UTF-8 text (byte 0xe9)', str(caught.exception))
+        self.assertFalse((self.root / ARCHIVE_NAME).exists())
+
+    def test_a_file_that_declares_its_encoding_is_read_as_python_reads_it(self):
+        (self.root / 'models' / 'extra.py').write_bytes(
+            b'# -*- coding: latin-1 -*-\nNAME = "caf\xe9"\n')
+        self.assertIn('models/extra.py', self.build())
+
+    def test_a_nul_byte_is_named_with_its_line(self):
+        (self.root / 'optimizer' / 'sgd.py').write_bytes(b'x = 1\ny = 2\0\n')
+        with self.assertRaises(ArchiveError) as caught:
+            self.build()
+        self.assertIn('optimizer/sgd.py line 2', str(caught.exception))
+
     def test_an_input_file_is_never_overwritten_by_the_archive(self):
         (self.root / 'README.md').write_text('my notes\n')
         for out in ('utils.py', 'README.md', 'models/sgd.py'):
