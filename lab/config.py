@@ -8,6 +8,8 @@ A config has the course's two sections, Train (batch_size, learning_rate, reg, e
 momentum, debug) and Model (type, hidden_size). SCHEMA lists every key with its section,
 type, range, default and models. Every problem is a ConfigError naming the file, the line
 (for a YAML file), the key and what is accepted; a key or section given twice is one too.
+A file is read within three limits (MAX_CONFIG_BYTES, MAX_YAML_NODES, MAX_YAML_DEPTH, each
+with its reason below), so that no file given as a config takes long or much memory.
 """
 import difflib
 import math
