@@ -14,7 +14,7 @@ from pathlib import Path
 
 from lab import grade
 from lab.archive import ARCHIVE_NAME, ArchiveError, make_archive
-from lab.parameters import flag
+from lab.parameters import flag, shown
 from lab.pdf import PdfError, export_pdf, install_tex, missing_tex_tools, pdf_notebook
 from lab.writeup import WriteUpError, write_up, write_up_warnings
 
@@ -23,18 +23,23 @@ class CollectError(Exception):
     """Collecting finished with problems; the message lists each of them."""
 
 
+def _path(value):
+    """True if value can name a file: a path, or a text that is not blank."""
+    return isinstance(value, os.PathLike) or isinstance(value, str) and bool(value.strip())
+
+
 class Collection:
     """The submission, collected step by step as collect_submission.ipynb does it: the
     settings are the notebook's, checked here (ValueError naming the one that is wrong)."""
 
     def __init__(self, archive=ARCHIVE_NAME, notebook=None, keep_outputs=False,
                  archive_only=False, root='.', partial_run=False):
-        if not isinstance(archive, (str, os.PathLike)):
+        if not _path(archive):
             raise ValueError(f'ARCHIVE must be a file name such as {ARCHIVE_NAME!r}, '
-                             f'got {archive!r}.')
-        if notebook is not None and not isinstance(notebook, (str, os.PathLike)):
+                             f'got {shown(archive)}.')
+        if notebook is not None and not _path(notebook):
             raise ValueError(f'NOTEBOOK must be None or a notebook path such as '
-                             f"'runs/main.ipynb', got {notebook!r}.")
+                             f"'runs/main.ipynb', got {shown(notebook)}.")
         self.root = Path(root)
         self.archive = self.root / archive     # an absolute archive stays as it is
         self.archive_name = str(archive)

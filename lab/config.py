@@ -8,10 +8,13 @@ A config has the course's two sections, Train (batch_size, learning_rate, reg, e
 momentum, debug) and Model (type, hidden_size). SCHEMA lists every key with its section,
 type, range, default and models. Every problem is a ConfigError naming the file, the line
 (for a YAML file), the key and what is accepted; a key or section given twice is one too.
+A file is read within three limits (MAX_CONFIG_BYTES, MAX_YAML_NODES, MAX_YAML_DEPTH, each
+with its reason below), so that no file given as a config takes long or much memory.
 """
 import difflib
 import math
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,13 +23,28 @@ import yaml
 
 import utils
 from lab import ROOT
-from lab.parameters import whole_number
+from lab.parameters import MAX_EPOCHS, shown, whole_number
 from models import SoftmaxRegression, TwoLayerNet
 
 MODELS = {'SoftmaxRegression': SoftmaxRegression, 'TwoLayerNet': TwoLayerNet}
 NO_DEFAULT = object()     # the default of a key that must be given
 # The images one epoch trains on: the first 80% of MNIST's 60,000 training images.
 TRAIN_SIZE = int(utils.TRAIN_FRACTION * sum(utils.DIGIT_COUNTS['train']))
+
+# The limits of reading a YAML config, so that no file given as one can take long or much
+# memory. The course's configs are about 200 bytes, 9 keys, 21 YAML nodes, 3 levels deep.
+# The largest config file read: 64 KiB is hundreds of times a config with a comment on every
+# line, and parses in milliseconds; a data file or an archive given by mistake is far larger
+# and is refused from its size alone, before a byte of it is read.
+MAX_CONFIG_BYTES = 64 * 1024
+# The most YAML nodes (keys, values, list items) a config may hold once its aliases (*name)
+# are expanded: 50 times the course's 21, room for anchors and merges (<<: *defaults), while
+# "billion laughs" (a few hundred bytes of aliases of aliases that expand to 10**9 values)
+# is refused as soon as one value passes it, before anything is expanded.
+MAX_YAML_NODES = 1000
+# The deepest nesting of lists and mappings: a config nests 3 levels; 20 keeps PyYAML's
+# recursive composer far from Python's recursion limit on a file of 10,000 '['.
+MAX_YAML_DEPTH = 20
 
 
 class ConfigError(ValueError):
@@ -51,7 +69,7 @@ SCHEMA = {
     'batch_size': Key('Train', int, low=1),
     'learning_rate': Key('Train', float, low=0.0, low_open=True),
     'reg': Key('Train', float, low=0.0),
-    'epochs': Key('Train', int, low=1),
+    'epochs': Key('Train', int, low=1, high=MAX_EPOCHS),
     # Carried by the course's configs; its plain SGD never uses it.
     'momentum': Key('Train', float, low=0.0, default=0.9),
     'debug': Key('Train', bool, default=True),
@@ -67,7 +85,8 @@ SECTIONS = ('Train', 'Model')
 def find_config(config):
     """A config path as given if it exists, else relative to the repository root (a dict,
     or a path found nowhere, as given: load_config then says what is wrong)."""
-    if isinstance(config, (str, os.PathLike)) and not os.path.exists(config):
+    if isinstance(config, (str, os.PathLike)) and os.fspath(config).strip() \
+            and not os.path.exists(config):
         candidate = ROOT / config
         if candidate.exists():
             return candidate
@@ -78,23 +97,13 @@ def keys_of(section):
     return [name for name, key in SCHEMA.items() if key.section == section]
 
 
-def _shown(value):
-    """repr(value) for a message, cut short: Python refuses to write out integers of
-    over 4300 digits, and a long text or list would drown the message."""
-    if isinstance(value, int) and not -10 ** 20 < value < 10 ** 20:
-        sign = 'negative ' if value < 0 else ''
-        return f'a {sign}{int(math.log10(abs(value))) + 1}-digit number'
-    text = repr(value)
-    return text if len(text) <= 60 else text[:50] + ' ...' + text[-6:]
-
-
 def _unknown_key_message(where, name, known):
     """'unknown key', with the closest known key as a likely typo, or the list of known keys."""
     if name in SCHEMA and name not in known:
         return f'{where}: the key {name!r} belongs in the section {SCHEMA[name].section!r}.'
     close = difflib.get_close_matches(name, known, n=1) if isinstance(name, str) else []
     hint = f' Did you mean {close[0]!r}?' if close else f" Known keys: {', '.join(sorted(known))}."
-    return f'{where}: unknown key {_shown(name)}.{hint}'
+    return f'{where}: unknown key {shown(name)}.{hint}'
 
 
 def _coerce(label, value, key):
@@ -110,53 +119,91 @@ def _coerce(label, value, key):
             value = float(value)
     if key.kind is bool:
         if not isinstance(value, bool):
-            raise ConfigError(f'{label} must be True or False, got {_shown(value)}.')
+            raise ConfigError(f'{label} must be True or False, got {shown(value)}.')
         return value
     if key.kind is str:
         if not isinstance(value, str):
-            raise ConfigError(f'{label} must be a name, got {_shown(value)}.')
+            raise ConfigError(f'{label} must be a name, got {shown(value)}.')
         return value
     if key.kind is int:
         # 10.0 is the whole number the user meant; 10.5 or '10' are not accepted.
         if isinstance(value, str):
             raise ConfigError(f'{label} must be a whole number such as 64, got the text '
-                              f'{_shown(value)}; write it without quotes or exponent.')
+                              f'{shown(value)}; write it without quotes or exponent.')
         if whole_number(value) is None:
-            raise ConfigError(f'{label} must be a whole number, got {_shown(value)}.')
+            raise ConfigError(f'{label} must be a whole number, got {shown(value)}.')
         value = whole_number(value)
         if value >= 2 ** 63:    # it becomes a NumPy size or index
-            raise ConfigError(f'{label} must be a whole number below 2**63, got {_shown(value)}.')
+            raise ConfigError(f'{label} must be a whole number below 2**63, got {shown(value)}.')
     if key.kind is float:
         if isinstance(value, str):
             try:
                 value = float(value)
             except ValueError:
-                raise ConfigError(f'{label} must be a number, got the text {_shown(value)}.'
+                raise ConfigError(f'{label} must be a number, got the text {shown(value)}.'
                                   ) from None
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(f'{label} must be a number, got {_shown(value)}.')
+            raise ConfigError(f'{label} must be a number, got {shown(value)}.')
         try:
             value = float(value)
         except OverflowError:   # an int beyond float's range, such as 10**400
             raise ConfigError(f'{label} must be a number a float can hold (at most about '
-                              f'1.8e308), got {_shown(value)}.') from None
+                              f'1.8e308), got {shown(value)}.') from None
         if not math.isfinite(value):
             raise ConfigError(f'{label} must be finite, got {value!r}.')
     if key.low is not None and (value < key.low or (key.low_open and value == key.low)):
         bound = f'greater than {key.low}' if key.low_open else f'at least {key.low}'
-        raise ConfigError(f'{label} must be {bound}, got {_shown(value)}.')
+        raise ConfigError(f'{label} must be {bound}, got {shown(value)}.')
     if key.high is not None and value > key.high:
-        raise ConfigError(f'{label} must be at most {key.high}, got {_shown(value)}.')
+        raise ConfigError(f'{label} must be at most {key.high}, got {shown(value)}.')
     return value
 
 
 class StrictLoader(yaml.SafeLoader):
-    """PyYAML's safe loader, except that a mapping may not repeat a key.
+    """PyYAML's safe loader, except that a mapping may not repeat a key, and that a document
+    may not hold more than MAX_YAML_NODES nodes with its aliases expanded, nor nest deeper
+    than MAX_YAML_DEPTH.
 
     safe_load silently keeps the last of two equal keys, so a second `reg:`
     would quietly replace the first, and a second `Train:` section the whole
-    first one. Here either is a ConfigError naming both lines.
+    first one. Here either is a ConfigError naming both lines. Each composed node's
+    expanded size is counted from its children's, so the count costs one step a node.
     """
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self.sizes = {}     # node -> its number of nodes, aliases expanded
+        self.keys = []      # the keys of the values being composed, outermost first
+        self.depth = 0      # how many nodes are being composed, each inside the one before
+
+    def _too_much(self, mark, what):
+        key = f', key {self.keys[-1]!r}' if self.keys else ''
+        return ConfigError(f'line {mark.line + 1}{key}: {what}')
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        alias = event.anchor if isinstance(event, yaml.AliasEvent) else None
+        if self.depth >= MAX_YAML_DEPTH:
+            raise self._too_much(event.start_mark, f'nested more than {MAX_YAML_DEPTH} levels '
+                                 'deep; a config nests 3 (section, key, value).')
+        keyed = isinstance(index, yaml.ScalarNode)
+        if keyed:
+            self.keys.append(index.value)
+        self.depth += 1
+        node = super().compose_node(parent, index)
+        self.depth -= 1
+        if node not in self.sizes:
+            if alias is not None:   # `&a [*a]`: PyYAML would build a list inside itself
+                raise self._too_much(event.start_mark, f'the alias *{alias} refers to the '
+                                     'value it sits in; write the value out instead.')
+            self.sizes[node] = 1 + sum(self.sizes[child] for child in _children(node))
+        if self.sizes[node] > MAX_YAML_NODES:
+            raise self._too_much(event.start_mark, f'this value holds more than '
+                                 f'{MAX_YAML_NODES:,} values, each alias (*name) counted as '
+                                 'the values it stands for; a config holds about 20.')
+        if keyed:
+            self.keys.pop()
+        return node
 
     def construct_document(self, node):
         self.root = node        # the top-level mapping, whose keys are the sections
@@ -175,10 +222,19 @@ class StrictLoader(yaml.SafeLoader):
                 continue
             if repeated:
                 what = 'section' if node is self.root else 'key'
-                raise ConfigError(f'the {what} {_shown(key)} is given twice, on lines '
+                raise ConfigError(f'the {what} {shown(key)} is given twice, on lines '
                                   f'{lines[key]} and {line}; keep one of them.')
             lines[key] = line
         return super().construct_mapping(node, deep)
+
+
+def _children(node):
+    """The nodes directly inside a YAML node: a list's items, a mapping's keys and values."""
+    if isinstance(node, yaml.SequenceNode):
+        return node.value
+    if isinstance(node, yaml.MappingNode):
+        return [child for pair in node.value for child in pair]
+    return []
 
 
 def key_lines(root):
@@ -199,23 +255,62 @@ def key_lines(root):
     return lines
 
 
-def _syntax_error(source, err):
-    """The ConfigError of a YAML syntax error: the file, the line and what it reads, the
-    problem in PyYAML's words, and how keys are written."""
+def _syntax_error(source, err, text):
+    """The ConfigError of a YAML syntax error in text: the file, the line and what it reads,
+    the problem in PyYAML's words, and how keys are written."""
     # The context ('while scanning a simple key') is where the bad line starts; the
     # problem mark is often the line after it.
     mark = getattr(err, 'context_mark', None) or getattr(err, 'problem_mark', None)
     if mark is None:
         return ConfigError(f'{source} is not valid YAML: {err}')
     problem = getattr(err, 'problem', None) or 'unreadable'
-    try:
-        text = Path(source).read_text(encoding='utf-8').splitlines()[mark.line].strip()
-    except (OSError, UnicodeDecodeError, IndexError):
-        text = ''
-    shown = f' (it reads {text!r})' if text else ''
-    return ConfigError(f'{source}, line {mark.line + 1}{shown} is not valid YAML: {problem}. '
+    lines = text.splitlines()
+    line = lines[mark.line].strip() if mark.line < len(lines) else ''
+    reads = f' (it reads {shown(line)})' if line else ''
+    return ConfigError(f'{source}, line {mark.line + 1}{reads} is not valid YAML: {problem}. '
                        'Write each key as `name: value`, a space after the colon, indented '
                        'under its section as in the other files of configs/.')
+
+
+def _wrong_kind(source, path):
+    """The ConfigError of a path that names no config file: a folder, a path through a file,
+    something that is not a file (a device, a pipe), or nothing at all."""
+    through = next((parent for parent in path.parents if parent.is_file()), None)
+    if through is not None:
+        return ConfigError(f'config file {source}: {through} is a file, not a folder.')
+    if path.is_dir():
+        return ConfigError(f'{source} is a folder, not a config file; give a YAML file, such '
+                           f"as {Path('configs', 'config_exp.yaml')}.")
+    if path.exists():
+        return ConfigError(f'{source} is not a file (a device or a pipe?); a config is a YAML '
+                           'file.')
+    return ConfigError(f"config file {source} does not exist; the defaults live in "
+                       f"{ROOT / 'configs'}.")
+
+
+def _read_text(source, path):
+    """The text of a config file, checked to be a file of at most MAX_CONFIG_BYTES before a
+    byte of it is read."""
+    try:
+        status = path.stat()
+    except (FileNotFoundError, NotADirectoryError, ValueError):   # ValueError: a NUL in it
+        raise _wrong_kind(source, path) from None
+    except OSError as err:
+        raise ConfigError(f'config file {source} cannot be read ({err}).') from None
+    if not stat.S_ISREG(status.st_mode):
+        raise _wrong_kind(source, path)
+    too_large = (f"{source} is too large for a config: {{}} bytes, where a config has at most "
+                 f"{MAX_CONFIG_BYTES:,} (the course's have about 200). Is it the right file?")
+    if status.st_size > MAX_CONFIG_BYTES:
+        raise ConfigError(too_large.format(f'{status.st_size:,}'))
+    try:
+        with open(path, 'rb') as handle:
+            data = handle.read(MAX_CONFIG_BYTES + 1)    # a file that grew since: no more
+        if len(data) > MAX_CONFIG_BYTES:
+            raise ConfigError(too_large.format(f'over {MAX_CONFIG_BYTES:,}'))
+        return data.decode('utf-8')
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f'config file {source} cannot be read ({err}).') from None
 
 
 def _read(config):
@@ -227,25 +322,22 @@ def _read(config):
                           for section, keys in config.items()}, {}
     if not isinstance(config, (str, os.PathLike)):
         raise ConfigError(f"a config is a YAML file's path or a dict, got {type(config).__name__}.")
-    source = str(config)
+    source = os.fspath(config)
+    if not source.strip():
+        raise ConfigError(f"the config path is empty; give a YAML file, such as "
+                          f"{Path('configs', 'config_exp.yaml')}.")
+    text = _read_text(source, Path(config))
+    loader = StrictLoader(text)
     try:
-        with open(config, encoding='utf-8') as handle:
-            loader = StrictLoader(handle)
-            try:
-                return source, loader.get_single_data(), getattr(loader, 'lines', {})
-            finally:
-                loader.dispose()
-    except FileNotFoundError:
-        raise ConfigError(f"config file {source} does not exist; the defaults live in "
-                          f"{ROOT / 'configs'}.") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError(f'config file {source} cannot be read ({err}).') from None
+        return source, loader.get_single_data(), getattr(loader, 'lines', {})
     except ConfigError as err:
         raise ConfigError(f'{source}: {err}') from None
     except yaml.MarkedYAMLError as err:
-        raise _syntax_error(source, err) from None
+        raise _syntax_error(source, err, text) from None
     except (yaml.YAMLError, ValueError) as err:     # ValueError: e.g. a date such as 2001-02-30
         raise ConfigError(f'{source} is not valid YAML: {err}') from None
+    finally:
+        loader.dispose()
 
 
 def load_config(config, **overrides):
@@ -276,7 +368,7 @@ def load_config(config, **overrides):
         if section not in raw:
             raise ConfigError(f'{source} has no section {section!r}.')
         if not isinstance(raw[section], dict):
-            found = 'nothing' if raw[section] is None else _shown(raw[section])
+            found = 'nothing' if raw[section] is None else shown(raw[section])
             raise ConfigError(f'{where(section)}: the section {section!r} must hold keys '
                               f'indented under it, found {found}.')
     for name, value in overrides.items():
@@ -311,7 +403,7 @@ def load_config(config, **overrides):
     if model_type not in MODELS:
         close = difflib.get_close_matches(model_type, MODELS, n=1)
         hint = f'Did you mean {close[0]!r}? ' if close else ''
-        raise ConfigError(f"{where('Model', 'type')}: unknown model type {_shown(model_type)}. "
+        raise ConfigError(f"{where('Model', 'type')}: unknown model type {shown(model_type)}. "
                           f"{hint}The models are {', '.join(MODELS)}.")
     for name, key in SCHEMA.items():
         if key.models is None or model_type in key.models:

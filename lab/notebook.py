@@ -18,7 +18,7 @@ from pathlib import Path
 from lab import ROOT, data, parallel
 from lab.config import ConfigError, find_config, load_config
 from lab.grade import COURSE_TESTS
-from lab.parameters import flag, whole
+from lab.parameters import MAX_EPOCHS, MAX_SEED, flag, shown, whole
 from lab.runs import RUNS_DIR, new_run_dir
 from lab.sweeps import SWEEPS, Sweep
 from lab.training import describe, plot, sweep_run_name, train
@@ -32,16 +32,50 @@ PLAYGROUND = 'configs/config_exp.yaml'
 
 def _test_modules(value):
     """UNIT_TESTS as a list of module names: None (the course's five), one name, a
-    comma- or space-separated text of names, or a list of names; each must exist."""
+    comma- or space-separated text of names, or a list of names; each must exist.
+    Nothing else: an empty list would make unittest run every test, notebooks included."""
     if value is None:
         return None
-    names = re.split(r'[\s,]+', value.strip()) if isinstance(value, str) else list(value)
+    if isinstance(value, str):
+        names = [name for name in re.split(r'[\s,]+', value) if name]
+    elif isinstance(value, (list, tuple)):
+        names = list(value)
+    else:
+        raise ValueError(f"UNIT_TESTS must be None (the course's five test modules), a module "
+                         f"name such as 'tests.test_network', or a list of them; got "
+                         f"{shown(value)}.")
+    if not names:
+        raise ValueError(f'UNIT_TESTS {shown(value)} names no test module; give one or more, '
+                         f"such as 'tests.test_network', or None for {', '.join(COURSE_TESTS)}.")
     for name in names:
         if not isinstance(name, str) or not re.fullmatch(r'tests\.test_\w+', name) \
                 or not (ROOT / 'tests' / (name.split('.')[1] + '.py')).is_file():
-            raise ValueError(f"UNIT_TESTS: {name!r} is not one of the project's test modules "
-                             f"(e.g. 'tests.test_network'); None runs {', '.join(COURSE_TESTS)}.")
+            raise ValueError(f"UNIT_TESTS: {shown(name)} is not one of the project's test "
+                             f"modules (e.g. 'tests.test_network'); None runs "
+                             f"{', '.join(COURSE_TESTS)}.")
     return names
+
+
+def _workers(value):
+    """WORKERS as the number of processes to train in: None, one per core; a number is capped
+    at the cores available and at the pool's limit (61 on Windows), with a line saying so."""
+    most = parallel.max_workers()
+    wanted = parallel.available_cores() if value is None else whole('WORKERS', value, 1)
+    if wanted > most:
+        reason = ('the cores available' if most == parallel.available_cores() else
+                  'the most a process pool takes on Windows')
+        asked = 'one per core' if value is None else f'{wanted:,}'
+        print(f'WORKERS: training in {most} processes, {reason}, rather than {asked}.')
+    return min(wanted, most)
+
+
+def _config_path(name, value):
+    """A notebook parameter naming a config: a path (or a dict config), not empty."""
+    if isinstance(value, str) and not value.strip() or \
+            not isinstance(value, (str, os.PathLike, dict)):
+        raise ValueError(f"{name} must be a config file's path, such as {PLAYGROUND!r}; got "
+                         f'{shown(value)}.')
+    return value
 
 
 class NotebookStop(Exception):
@@ -65,17 +99,21 @@ def check_parameters(quick, epochs, seed, unit_tests, workers, sweep_config, tun
     """Check the notebook's parameters and every config it will train, before any training.
 
     Returns (QUICK, EPOCHS, SEED, UNIT_TESTS, WORKERS) as the cells use them: papermill's
-    texts turned into what they mean, WORKERS None turned into the number of cores.
+    texts turned into what they mean, WORKERS None turned into the number of cores, and
+    WORKERS capped at the cores (a line says so). EPOCHS and SEED are bounded by
+    lab.parameters.MAX_EPOCHS and MAX_SEED.
     A bad parameter (ValueError naming it) or config (lab.config.ConfigError naming the
     file, line and key) raises NotebookStop('Cell 1', that error). configs/config_exp.yaml,
     the student's playground, gets a note if it is broken but not trained in this run.
     """
     try:
         quick = flag('QUICK', quick)
-        epochs = whole('EPOCHS', epochs, 1)
-        seed = whole('SEED', seed, 0)
+        epochs = whole('EPOCHS', epochs, 1, MAX_EPOCHS)
+        seed = whole('SEED', seed, 0, MAX_SEED)
         unit_tests = _test_modules(unit_tests)
-        workers = parallel.available_cores() if workers is None else whole('WORKERS', workers, 1)
+        workers = _workers(workers)
+        _config_path('SWEEP_CONFIG', sweep_config)
+        _config_path('TUNING_CONFIG', tuning_config)
         plan = Plan(sweep_config, tuning_config, seed=seed, quick=quick, epochs=epochs)
         for config, settings, _, _, _ in plan.planned():
             load_config(find_config(config), **settings)
@@ -124,6 +162,9 @@ def check_code(modules=None):
         modules = COURSE_TESTS
     elif isinstance(modules, str):
         modules = [modules]
+    if not modules or not all(modules):    # unittest would run every test it can find
+        raise ValueError(f'check_code: no test module given ({modules!r}); None runs '
+                         f"{', '.join(COURSE_TESTS)}.")
     env = dict(os.environ, OPENBLAS_NUM_THREADS='1', MPLBACKEND='Agg')
     done = subprocess.run([sys.executable, '-m', 'unittest', *modules], cwd=ROOT,
                           env=env, capture_output=True, text=True)

@@ -22,6 +22,10 @@ from pathlib import Path
 from lab.config import TRAIN_SIZE
 
 MAX_RUNS = 256      # runs one pool can take: the size of the shared stop flags
+# The most workers a process pool takes on Windows: ProcessPoolExecutor refuses more than 61
+# there (it waits on its workers with WaitForMultipleObjects, which takes 64 handles, 3 of
+# them the pool's own).
+WINDOWS_MAX_WORKERS = 61
 BLAS_THREADS = ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS')
 
 # In a worker: the pool's progress queue and stop flags, set by _start_worker.
@@ -68,12 +72,24 @@ def available_cores():
         return os.cpu_count() or 1
 
 
+def pool_limit():
+    """The most workers a process pool takes on this operating system (None: no limit)."""
+    return WINDOWS_MAX_WORKERS if os.name == 'nt' else None
+
+
+def max_workers():
+    """The most workers worth starting: the cores available, within pool_limit()."""
+    limit = pool_limit()
+    return available_cores() if limit is None else min(available_cores(), limit)
+
+
 class RunPool:
     """Worker processes training runs; each submitted run is known by a key of the caller's."""
 
     def __init__(self, workers):
         context = multiprocessing.get_context('spawn')
-        self.workers = workers
+        limit = pool_limit()
+        self.workers = workers = workers if limit is None else min(workers, limit)
         self.messages = context.Queue()
         self.stopped = context.Array('b', MAX_RUNS, lock=False)   # one flag per run
         # One BLAS thread a worker, as the workers take every core. BLAS reads these when

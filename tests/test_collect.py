@@ -4,6 +4,7 @@ import unittest
 from unittest import mock
 
 import nbformat
+import numpy as np
 
 from lab import collect as collecting
 from lab.archive import ARCHIVE_NAME
@@ -25,6 +26,31 @@ class TestParameters(unittest.TestCase):
         with self.assertRaises(ValueError) as caught:
             collecting.Collection(partial_run='maybe')
         self.assertIn('PARTIAL_RUN must be True or False', str(caught.exception))
+
+    def test_flags_take_what_papermill_passes_for_them(self):
+        # `-p KEEP_OUTPUTS 1` arrives as the int 1, `-p ARCHIVE_ONLY false` as a text.
+        for value, expected in ((1, True), (0, False), ('false', False), (np.bool_(True), True),
+                                ('Yes', True)):
+            with self.subTest(value=value):
+                collection = collecting.Collection(keep_outputs=value, archive_only=value,
+                                                   partial_run=value)
+                self.assertEqual((collection.keep_outputs, collection.archive_only,
+                                  collection.partial_run), (expected,) * 3)
+
+    def test_flags_of_another_type_are_refused_by_name(self):
+        for name in ('keep_outputs', 'archive_only', 'partial_run'):
+            for value in (2, 1.0, [], {}, '', 'nan'):
+                with self.subTest(**{name: value}), self.assertRaises(ValueError) as caught:
+                    collecting.Collection(**{name: value})
+                self.assertIn(f'{name.upper()} must be True or False', str(caught.exception))
+
+    def test_an_archive_or_notebook_that_names_no_file_is_refused_by_name(self):
+        for name, value in (('archive', ''), ('archive', '  '), ('archive', None),
+                            ('archive', 3), ('archive', ['a.zip']), ('notebook', ''),
+                            ('notebook', 3), ('notebook', True)):
+            with self.subTest(**{name: value}), self.assertRaises(ValueError) as caught:
+                collecting.Collection(**{name: value})
+            self.assertIn(f'{name.upper()} must be', str(caught.exception))
 
     def test_each_setting_of_the_collect_notebook_reaches_collection(self):
         import ast

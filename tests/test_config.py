@@ -11,14 +11,29 @@ overrides and YAML texts: each either loads or raises ConfigError, nothing else.
 """
 import copy
 import json
+import os
 import unittest
+from unittest import mock
 
 import numpy as np
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lab.config import SCHEMA, TRAIN_SIZE, ConfigError, advice, build_model, load_config
+from lab.config import (
+    MAX_CONFIG_BYTES,
+    MAX_YAML_DEPTH,
+    MAX_YAML_NODES,
+    SCHEMA,
+    TRAIN_SIZE,
+    ConfigError,
+    StrictLoader,
+    advice,
+    build_model,
+    find_config,
+    load_config,
+)
+from lab.parameters import MAX_EPOCHS
 from models import SoftmaxRegression, TwoLayerNet
 from tests import ROOT, TempDirTestCase
 
@@ -185,7 +200,32 @@ class TestFiles(TempDirTestCase):
         assert_config_error(self, path, path, "'Train:'", 'list')
 
     def test_a_folder_is_not_a_config(self):
-        assert_config_error(self, self.tmp, self.tmp, 'cannot be read')
+        assert_config_error(self, self.tmp, self.tmp, 'is a folder, not a config file')
+
+    def test_a_path_through_a_file_names_that_file(self):
+        config = write(self.tmp, 'Train: {}\n')
+        message = assert_config_error(self, config / 'exp.yaml', f'{config} is a file, not a '
+                                      'folder')
+        self.assertNotIn('does not exist', message)
+
+    def test_an_empty_path_is_named_as_such_never_taken_for_the_repository(self):
+        self.assertEqual(find_config(''), '')
+        for path in ('', '  '):
+            with self.subTest(path=path):
+                assert_config_error(self, path, 'the config path is empty')
+
+    def test_a_pipe_is_not_opened(self):
+        # Opening a pipe for reading waits for a writer: the check must come first.
+        if not hasattr(os, 'mkfifo'):
+            self.skipTest('no named pipes here')
+        pipe = self.tmp / 'exp.yaml'
+        os.mkfifo(pipe)
+        assert_config_error(self, pipe, pipe, 'is not a file')
+
+    def test_a_device_is_not_read(self):
+        if not os.path.exists(os.devnull) or os.name == 'nt':
+            self.skipTest('no /dev/null here')
+        assert_config_error(self, os.devnull, os.devnull, 'is not a file')
 
     def test_something_neither_path_nor_dict(self):
         assert_config_error(self, 42, 'path or a dict', 'int')
@@ -196,6 +236,15 @@ class TestFiles(TempDirTestCase):
         config = load_config(path)
         self.assertEqual(config['Train']['learning_rate'], 0.1)
         self.assertEqual(config['Train']['reg'], 0.0005)
+
+    def test_exponents_written_in_a_yaml_file_are_read_as_the_numbers_they_are(self):
+        path = write(self.tmp, 'Train:\n  batch_size: 64\n  learning_rate: 1E-4\n  reg: .5e-3\n'
+                               '  epochs: 2\n  momentum: 9e-1\n  lr_decay: 99e-2\n'
+                               'Model:\n  type: SoftmaxRegression\n')
+        self.assertIsInstance(yaml.safe_load(path.read_text())['Train']['learning_rate'], str)
+        train = load_config(path)['Train']
+        self.assertEqual((train['learning_rate'], train['reg'], train['momentum'],
+                          train['lr_decay']), (1e-4, 5e-4, 0.9, 0.99))
 
     def test_empty_value_in_yaml_names_the_key(self):
         path = write(self.tmp, 'Train:\n  batch_size: 64\n  learning_rate:\n  reg: 0.001\n'
@@ -351,6 +400,37 @@ class TestValues(unittest.TestCase):
             with self.subTest(text=text):
                 assert_config_error(self, with_value('Train', 'reg', text), 'reg', repr(text))
 
+    def test_every_float_key_takes_the_exponents_yaml_hands_over_as_text(self):
+        # PyYAML reads 1e-4, 1E-4 and -1e-4 (no dot) as strings; a quoted value with spaces too.
+        floats = [name for name, key in SCHEMA.items() if key.kind is float]
+        self.assertEqual(floats, ['learning_rate', 'reg', 'momentum', 'lr_decay'])
+        for name in floats:
+            for text, value in (('1e-4', 1e-4), ('1E-4', 1e-4), ('.5e-3', 5e-4),
+                                (' 1e-4 ', 1e-4), ('+2e-1', 0.2)):
+                with self.subTest(key=name, text=text):
+                    config = load_config(with_value('Train', name, text))
+                    self.assertEqual(config['Train'][name], value)
+
+    def test_a_negative_exponent_text_is_read_then_refused_by_the_range(self):
+        for name in ('learning_rate', 'reg', 'momentum'):
+            with self.subTest(key=name):
+                message = assert_config_error(self, with_value('Train', name, '-1e-4'), name,
+                                              '-0.0001')
+                self.assertNotIn('must be a number', message)
+
+    def test_text_that_only_starts_as_a_number_is_refused(self):
+        for text in ('1e-4abc', '1e-4 0.1', '0x10', '1e'):
+            with self.subTest(text=text):
+                assert_config_error(self, with_value('Train', 'learning_rate', text),
+                                    'learning_rate', 'must be a number', repr(text))
+
+    def test_epochs_have_an_upper_bound_no_honest_run_reaches(self):
+        self.assertEqual(load_config(TWOLAYER, epochs=MAX_EPOCHS)['Train']['epochs'], MAX_EPOCHS)
+        for value in (MAX_EPOCHS + 1, 10 ** 12):
+            with self.subTest(epochs=value):
+                assert_config_error(self, TWOLAYER, 'epochs', f'at most {MAX_EPOCHS}',
+                                    epochs=value)
+
     def test_non_finite_floats_are_refused(self):
         for value in ('nan', 'inf', float('inf')):
             with self.subTest(value=value):
@@ -450,7 +530,7 @@ class TestNumbers(unittest.TestCase):
 
     def test_whole_numbers_numpy_cannot_hold_are_refused(self):
         # Sizes and epochs become NumPy shapes and indices; and results.json must hold them.
-        assert_config_error(self, TWOLAYER, 'epochs', 'below 2**63', epochs=2 ** 63)
+        assert_config_error(self, TWOLAYER, 'batch_size', 'below 2**63', batch_size=2 ** 63)
 
     def test_an_override_of_none_says_so_in_override_terms(self):
         message = assert_config_error(self, TWOLAYER, 'override epochs=None', epochs=None)
@@ -494,6 +574,99 @@ class TestLrDecay(unittest.TestCase):
         for bad in (0.0, -0.5, 1.5, 'fast', True):
             with self.subTest(lr_decay=bad):
                 assert_config_error(self, TWOLAYER, 'lr_decay', lr_decay=bad)
+
+
+def course_text(padding=''):
+    """The course's two-layer config as YAML text, with padding appended."""
+    return ('Train:\n  batch_size: 64\n  learning_rate: 0.1\n  reg: 0.001\n  epochs: 10\n'
+            '  momentum: 0.9\n  debug: True\nModel:\n  type: TwoLayerNet\n  hidden_size: 128\n'
+            + padding)
+
+
+def aliased(items, aliases, extra=''):
+    """YAML whose expanded node count is 5 + items + aliases * (1 + items) (+ 1 with extra):
+    a list of `items` scalars, and a list of `aliases` aliases of it."""
+    return (f"x: &x [{', '.join(['1'] * items)}]\n"
+            f"y: [{', '.join(['*x'] * aliases + ([extra] if extra else []))}]\n")
+
+
+def nested(depth):
+    """YAML of depth nodes, one inside the other: depth - 1 lists around a scalar."""
+    return '[' * (depth - 1) + '1' + ']' * (depth - 1)
+
+
+class TestLimits(TempDirTestCase):
+    """Each limit of reading a config: an input at it is read, one just over it refused
+    with the file, the line and the key, and never with the value it expands to."""
+
+    def compose(self, text):
+        """What StrictLoader makes of text (the limits live there, before the schema)."""
+        return yaml.load(text, Loader=StrictLoader)
+
+    def test_a_config_of_exactly_the_size_limit_loads(self):
+        text = course_text()
+        path = write(self.tmp, text + '#' * (MAX_CONFIG_BYTES - len(text)))
+        self.assertEqual(path.stat().st_size, MAX_CONFIG_BYTES)
+        self.assertEqual(load_config(path)['Model']['hidden_size'], 128)
+
+    def test_a_config_one_byte_over_the_size_limit_is_refused_with_its_size(self):
+        text = course_text()
+        path = write(self.tmp, text + '#' * (MAX_CONFIG_BYTES + 1 - len(text)))
+        assert_config_error(self, path, path, 'too large for a config',
+                            f'{MAX_CONFIG_BYTES + 1:,} bytes', f'at most {MAX_CONFIG_BYTES:,}')
+
+    def test_a_huge_file_is_refused_from_its_size_before_any_byte_is_read(self):
+        path = self.tmp / 'mnist.yaml'
+        with open(path, 'wb') as handle:
+            handle.write(course_text().encode())
+            try:
+                handle.truncate(2 ** 40)    # a terabyte, sparse: nothing is written
+            except OSError:
+                self.skipTest('no sparse files here')
+        with mock.patch('lab.config.open', side_effect=AssertionError('read'), create=True):
+            assert_config_error(self, path, f'{2 ** 40:,} bytes')
+
+    def test_nested_aliases_expanding_to_the_node_limit_are_read(self):
+        self.assertEqual(5 + 11 + 82 * 12, MAX_YAML_NODES)
+        loaded = self.compose(aliased(11, 82))
+        self.assertEqual(len(loaded['y']), 82)
+
+    def test_nested_aliases_one_node_over_the_limit_are_refused(self):
+        with self.assertRaises(ConfigError) as caught:
+            self.compose(aliased(11, 82, extra='1'))
+        self.assertIn(f'more than {MAX_YAML_NODES:,} values', str(caught.exception))
+
+    def test_billion_laughs_is_refused_with_the_file_line_and_key_never_its_expansion(self):
+        lines = ['a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]']
+        lines += [f"{key}: &{key} [{', '.join([f'*{inner}'] * 9)}]"
+                  for inner, key in zip('abcdefgh', 'bcdefghi')]
+        path = write(self.tmp, '\n'.join(lines) + '\n')
+        self.assertLess(path.stat().st_size, 400)       # 9**9 values once expanded
+        message = assert_config_error(self, path, f'{path}: line 4', "key 'd'",
+                                      f'more than {MAX_YAML_NODES:,} values')
+        self.assertNotIn('lol', message)
+        self.assertLess(len(message), 300)
+
+    def test_an_aliased_value_inside_a_section_names_its_key(self):
+        path = write(self.tmp, aliased(11, 84).replace('y:', 'Train:\n  reg:'))
+        assert_config_error(self, path, 'line 3', "key 'reg'")
+
+    def test_an_alias_inside_its_own_value_is_refused(self):
+        path = write(self.tmp, course_text().replace('reg: 0.001', 'reg: &r [*r]'))
+        assert_config_error(self, path, 'line 4', "key 'reg'", 'the alias *r refers to the '
+                            'value it sits in')
+
+    def test_nesting_at_the_depth_limit_is_read(self):
+        self.assertEqual(self.compose(nested(MAX_YAML_DEPTH)),
+                         eval(nested(MAX_YAML_DEPTH)))
+
+    def test_nesting_one_level_over_the_depth_limit_is_refused(self):
+        path = write(self.tmp, nested(MAX_YAML_DEPTH + 1))
+        assert_config_error(self, path, path, f'nested more than {MAX_YAML_DEPTH} levels')
+
+    def test_a_file_of_brackets_is_refused_not_a_recursion_error(self):
+        path = write(self.tmp, '[' * MAX_CONFIG_BYTES)
+        assert_config_error(self, path, 'nested more than')
 
 
 # ---------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from hypothesis.extra.numpy import arrays
 
 from models import SoftmaxRegression, TwoLayerNet
 from optimizer import SGD
+from optimizer._base_optimizer import _BaseOptimizer
 from tests import no_numeric_warnings, numerical_gradient
 
 MODELS = (SoftmaxRegression, TwoLayerNet)
@@ -108,6 +109,43 @@ class TestConstructorsRefuseNonsenseSizes(unittest.TestCase):
             self.assertRefused(Model, 'input_size', (0, -784, 784.5, False, '784'))
             # A classifier needs two classes at least.
             self.assertRefused(Model, 'num_classes', (1, 0, -10, 10.5, True, None))
+
+
+class TestOptimizerSettings(unittest.TestCase):
+    """The optimizers refuse text for a rate at construction, naming it (no update could use
+    it), and keep every number the course's code trains with, as it is."""
+
+    def test_text_for_a_rate_is_refused_at_construction_naming_the_setting(self):
+        for Optimizer in (SGD, _BaseOptimizer):
+            for name, text in (('learning_rate', '0.1'), ('reg', '1e-3'), ('reg', ''),
+                               ('learning_rate', np.str_('0.1')), ('learning_rate', b'0.1')):
+                with self.subTest(optimizer=Optimizer.__name__, **{name: text}), \
+                        self.assertRaises(ValueError) as caught:
+                    Optimizer(**{name: text})
+                self.assertIn(f'{name} must be a number', str(caught.exception))
+                self.assertIn(repr(text[:40]), str(caught.exception))
+
+    def test_a_long_text_is_cut_short_in_the_message(self):
+        with self.assertRaises(ValueError) as caught:
+            SGD(learning_rate='1' * 10_000)
+        self.assertLess(len(str(caught.exception)), 120)
+
+    def test_every_number_is_kept_as_given_negative_and_nan_included(self):
+        for rate in (0.1, 1, 0, -0.5, float('nan'), float('inf'), np.float32(0.1), np.int64(2),
+                     np.float64(1e-4), True):
+            with self.subTest(rate=rate):
+                optimizer = SGD(learning_rate=rate, reg=rate)
+                self.assertIs(optimizer.learning_rate, rate)
+                self.assertIs(optimizer.reg, rate)
+
+    def test_a_negative_rate_still_trains_as_the_course_computes_it(self):
+        model = TwoLayerNet(input_size=4, num_classes=3, hidden_size=2)
+        model.forward(np.ones((2, 4)), np.array([0, 2]))
+        expected = {k: w - -0.5 * (model.gradients[k] + (0.01 * w if k[0] == 'W' else 0))
+                    for k, w in model.weights.items()}
+        SGD(learning_rate=-0.5, reg=0.01).update(model)
+        for name, weight in expected.items():
+            np.testing.assert_allclose(model.weights[name], weight)
 
 
 class TestConstructorsTakeWholeNumbersOfAnyType(unittest.TestCase):
