@@ -7,7 +7,7 @@ plus printing and a changed default config.
 
 TestEveryCoursePython grades the archive with Python 3.8, 3.10, 3.12 and
 3.13, each in a fresh venv with the numpy, PyYAML and matplotlib pip picks
-for it. It needs the package index, so it runs only when HW1_TEST_PYTHONS=1
+for it. It needs the package index, so it runs only when HW1_FULL_TESTS=1
 (CI sets it), and skips each interpreter this machine lacks.
 """
 import os
@@ -21,7 +21,7 @@ from pathlib import Path
 
 from lab import ROOT, grade
 from lab.archive import submission_files
-from tests import needing_mnist, write_course_configs
+from tests import full_only, needing_mnist, write_course_configs
 
 GRADED = sorted(grade.ALLOWED_IMPORTS)
 COURSE_PYTHONS = ('3.8', '3.10', '3.12', '3.13')
@@ -217,8 +217,8 @@ def find_python(version):
     return str(found[-1]) if found else shutil.which(f'python{version}')
 
 
-@unittest.skipUnless(os.environ.get('HW1_TEST_PYTHONS') == '1',
-                     'installs packages from the index: set HW1_TEST_PYTHONS=1 (CI does)')
+@full_only('grades the archive on Python ' + ', '.join(COURSE_PYTHONS) + ', each in a venv '
+           'with packages from the index')
 class TestEveryCoursePython(GraderTestCase):
     def test_the_archive_passes_on_every_python_the_course_meets(self):
         archive = self.archive('every-python')
