@@ -1,9 +1,9 @@
 """What main.ipynb's cells call (lab.notebook, lab.training, lab.sweeps, lab.parallel). The
 parameter, data and unit-test cells, the quick and epochs options, a run interrupted mid-way,
 the notebook's planned runs trained in the background (bit for bit the sequential ones;
-stopped cleanly by Ctrl-C), and sweeps: a sweep is run on the real data with a learning rate
-so large that the loss becomes nan, to pin down that a diverging run is recorded and the
-sweep goes on."""
+stopped cleanly by Ctrl-C; with HW1_FULL_TESTS=1 by a kernel interrupt too), and sweeps: a
+sweep is run on the real data with a learning rate so large that the loss becomes nan, to
+pin down that a diverging run is recorded and the sweep goes on."""
 import contextlib
 import io
 import json
@@ -19,7 +19,7 @@ from unittest import mock
 from lab import display, notebook, parallel, sweeps, training
 from lab.config import ConfigError, load_config
 from lab.runs import RunResult
-from tests import ROOT, TempDirTestCase, needs_mnist, write_course_configs
+from tests import ROOT, TempDirTestCase, full_only, needs_mnist, write_course_configs
 from tests.test_progress import epoch_stats
 
 SWEEP = 'configs/config_twolayer.yaml'
@@ -587,6 +587,9 @@ def in_kernel(kernel, code='pass', on_output=lambda text: None):
     return reply['status'], reply.get('ename', ''.join(printed))
 
 
+@full_only("a kernel interrupt end to end: TestBackgroundRuns's Ctrl-C test (test_an_"
+           'interrupt_stops_the_workers_and_finished_runs_keep_their_results) covers it in '
+           'this process')
 class TestBackgroundRunsInAKernel(TempDirTestCase):
     """The same in a real Jupyter kernel, interrupted as Jupyter's stop button does it."""
 
