@@ -9,7 +9,8 @@
     read_originals(), download() from a local HTTP server (mirrors that fail in any
     way are passed over), data/download_mnist.py and its --mirror;
   * each command a data error recommends, run from the state that produced it (in a
-    git clone, or a copy of the project), after which the data loads and verifies;
+    git clone, or a copy of the project), after which the data loads and verifies
+    (with HW1_FULL_TESTS=1);
   * the shipped data/mnist.npz itself.
 
 Facts of MNIST (SHA-256 of the original files, digit counts) come from
@@ -57,7 +58,14 @@ import lab.data
 import tests
 import utils
 from lab.grade import write_csv
-from tests import FULL, ROOT, TempDirTestCase, mnist_problem, needing_mnist, needs_mnist
+from tests import (
+    ROOT,
+    TempDirTestCase,
+    full_only,
+    mnist_problem,
+    needing_mnist,
+    needs_mnist,
+)
 from tests.test_loading import (
     TEST_DIGIT_COUNTS,
     TEST_IMAGES_SHA256,
@@ -1005,6 +1013,11 @@ def git(*args, cwd=ROOT):
                           stderr=subprocess.PIPE, universal_newlines=True, timeout=120)
 
 
+# End to end, in copies of the project; the default line tests the parts: each message names
+# its commands (TestDamagedBundle, TestVerify: assert_says_how_to_restore), the download
+# script builds the bundle (TestDownloadScript), download() takes the originals from a
+# mirror (TestDownload).
+@full_only('each command a data error recommends, run in a git clone or a copy of the project')
 class TestRecommendedCommands(TempDirTestCase):
     """Each command that a data error recommends (the `quoted` parts of utils.GET_DATA_HINT
     and of lab.data.verify's message) succeeds from the state that produced the message:
@@ -1012,11 +1025,8 @@ class TestRecommendedCommands(TempDirTestCase):
     never in the project itself."""
 
     # Each state's message (utils' for a truncated bundle, lab.data.verify's for a changed
-    # pixel) recommends both commands. The default line tries each message and each command
-    # once, crosswise; HW1_FULL_TESTS=1 tries every command from every state.
+    # pixel) recommends both commands: every command is tried from every state.
     STATES = ('truncated', 'one pixel changed')
-    GIT_STATES = STATES if FULL else ('truncated',)
-    DOWNLOAD_STATES = STATES if FULL else ('one pixel changed',)
 
     def load(self, project):
         """The message of the data error loading project's data gives, or None if it loads."""
@@ -1044,7 +1054,7 @@ class TestRecommendedCommands(TempDirTestCase):
             self.skipTest('git is not installed')
         if git('ls-files', '--error-unmatch', 'data/mnist.npz').returncode != 0:
             self.skipTest(f'{ROOT} is not a git repository tracking data/mnist.npz')
-        for state in self.GIT_STATES:
+        for state in self.STATES:
             with self.subTest(state):
                 clone = self.tmp / state.replace(' ', '-')
                 done = git('clone', '--quiet', str(ROOT), str(clone))
@@ -1057,7 +1067,7 @@ class TestRecommendedCommands(TempDirTestCase):
 
     def test_the_download_script_rebuilds_the_data_from_a_mirror(self):
         mirror = serve(self, originals())
-        for state in self.DOWNLOAD_STATES:
+        for state in self.STATES:
             with self.subTest(state):
                 project = self.tmp / state.replace(' ', '-')
                 shutil.copytree(ROOT, project, ignore=shutil.ignore_patterns(
