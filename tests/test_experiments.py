@@ -419,6 +419,11 @@ class TestQueueOrder(unittest.TestCase):
 SMALL_HIDDEN = 16
 
 
+# The runs of the tests that only compare runs (bit for bit, their seeds): both sweeps, one
+# value each. The plan's other runs (softmax, twolayer, best) are all there.
+FEW_SWEEPS = {'learning_rate': (0.05,), 'reg': (0.01,)}
+
+
 def in_small_course_folder(test):
     """Work in test.tmp, which holds the course's configs (configs/config_softmax.yaml, ...)
     with the two-layer ones (config_twolayer.yaml, config_exp.yaml) narrowed to
@@ -459,9 +464,11 @@ class TestBackgroundRuns(TempDirTestCase):
         self.addCleanup(parallel.stop)
 
     def notebook_runs(self, folder, workers, seed=0, epochs=1):
-        """The notebook's training calls, as its training and sweep cells make them."""
+        """The notebook's training calls, as its training and sweep cells make them, with one
+        value per sweep (FEW_SWEEPS): five runs, each as the pool and the cells treat all."""
         plan = notebook.Plan(SWEEP, TUNING, seed=seed, epochs=epochs, runs_dir=folder)
-        with contextlib.redirect_stdout(io.StringIO()):
+        with contextlib.redirect_stdout(io.StringIO()), \
+                mock.patch.dict(sweeps.SWEEPS, FEW_SWEEPS, clear=True):
             plan.start(workers)
             results = {name: plan.train(name) for name in ('softmax', 'twolayer')}
             for parameter, values in sweeps.SWEEPS.items():
