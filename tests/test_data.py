@@ -817,6 +817,9 @@ class TestDownloadScript(TempDirTestCase):
                               cwd=str(self.tmp), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               universal_newlines=True, timeout=120)
 
+    # The default line tests the parts (TestReadOriginals, TestBuildBundle) and runs the
+    # script on its error paths below.
+    @full_only('download_mnist.py --from, end to end: the originals read, the bundle built')
     def test_from_the_original_files_it_writes_a_bundle_equal_to_the_shipped_one(self):
         out = self.tmp / 'mnist.npz'
         done = self.run_script('--from', str(originals()), '--out', str(out))

@@ -17,7 +17,7 @@ import nbformat
 
 from lab import pdf as pdfs
 from lab import writeup
-from tests import TempDirTestCase
+from tests import TempDirTestCase, full_only
 from tests.test_writeup import NotebookTestCase, answered, executed, template
 
 TEX_REQUIRED = os.environ.get('HW1_REQUIRE_TEX') == '1'
@@ -190,6 +190,10 @@ class TestPdf(TempDirTestCase):
         self.assertEqual([row.split()[0] for row in listing if row.split()[2] == 'image'],
                          ['2', '2'])
 
+    # The default line covers this in parts and end to end: the note in the notebook the PDF
+    # is made from (tests.test_writeup), and on the first page of a quick run's PDF
+    # (tests.test_notebooks: test_collect_merges_answers_written_after_the_headless_run).
+    @full_only("a shortened run's PDF through LaTeX, its note on the first page")
     def test_a_partial_runs_pdf_says_so_on_its_first_page(self):
         write = NotebookTestCase.write
         write(self, answered(template()), 'main.ipynb')
