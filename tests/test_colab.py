@@ -22,7 +22,7 @@ mode, saved in place (as Colab saves it to Drive), then collect_submission.ipynb
 then collect again after main.ipynb was saved without outputs, as Colab's
 "Omit code cell output when saving this notebook" saves it.
 
-It installs packages from the index, so it runs only with HW1_TEST_PYTHONS=1
+It installs packages from the index, so it runs only with HW1_FULL_TESTS=1
 (CI sets it); a user's offline `python -m unittest` skips it. It skips too
 when Python 3.12 is not installed, and when pandoc or XeLaTeX is missing
 (unless HW1_REQUIRE_TEX=1 makes that a failure).
@@ -41,7 +41,7 @@ from packaging.requirements import Requirement
 from lab.archive import ARCHIVE_NAME
 from lab.grade import REQUIRED
 from lab.pdf import missing_tex_tools
-from tests import ROOT
+from tests import ROOT, full_only
 from tests.test_archive import zip_names
 from tests.test_grade import find_python, run
 from tests.test_notebooks import FAST_COURSE_TESTS, PLOTS, copy_repo
@@ -119,8 +119,7 @@ def tex_missing():
     return bool(missing_tex_tools()) and os.environ.get('HW1_REQUIRE_TEX') != '1'
 
 
-@unittest.skipUnless(os.environ.get('HW1_TEST_PYTHONS') == '1',
-                     "installs Colab's packages from the index: set HW1_TEST_PYTHONS=1 (CI does)")
+@full_only("Colab emulated: installs Colab's packages from the index and runs both notebooks")
 @unittest.skipIf(tex_missing(), 'pandoc or XeLaTeX is not installed: cannot make a PDF')
 class TestColab(unittest.TestCase):
 

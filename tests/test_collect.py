@@ -7,6 +7,7 @@ import nbformat
 import numpy as np
 
 from lab import collect as collecting
+from lab import grade
 from lab.archive import ARCHIVE_NAME
 from lab.pdf import TEX_INSTALL
 from tests import ROOT
@@ -116,6 +117,21 @@ class TestCollection(NotebookTestCase):
         self.assertIn('no code archive: cannot build the submission: missing utils.py', message)
         self.assertIn('the archive was not graded', message)
         self.assertIn('no PDF: main.ipynb holds no outputs', message)
+
+    def test_a_failed_pre_flight_grade_is_a_problem_and_the_end_fails_saying_so(self):
+        failed = grade.Report(archive=self.tmp / ARCHIVE_NAME, python='python', tests=[
+            {'test': 'tests.test_loss.TestLoss.test_a', 'outcome': 'pass', 'seconds': 0.1,
+             'printed': '', 'detail': ''}],
+            problems=[('imports', 'utils.py imports os')])
+        collect = collecting.Collection(root=self.tmp)
+        with mock.patch.object(collecting.grade, 'grade', return_value=failed) as graded:
+            printed = quietly(lambda: (collect.build_archive(), collect.grade()))[1]
+        graded.assert_called_once_with(self.tmp / ARCHIVE_NAME)
+        self.assertIn('utils.py imports os', printed)       # the grade's table
+        with self.assertRaises(collecting.CollectError) as caught:
+            quietly(collect.finish)
+        self.assertIn('the pre-flight grade failed (1/1 tests passed, 1 problem(s))',
+                      str(caught.exception))
 
     def test_a_quick_run_is_a_problem_and_partial_run_a_warning(self):
         self.write(executed(template(), {'QUICK': True}), 'runs/main.ipynb')

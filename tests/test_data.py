@@ -9,7 +9,8 @@
     read_originals(), download() from a local HTTP server (mirrors that fail in any
     way are passed over), data/download_mnist.py and its --mirror;
   * each command a data error recommends, run from the state that produced it (in a
-    git clone, or a copy of the project), after which the data loads and verifies;
+    git clone, or a copy of the project), after which the data loads and verifies
+    (with HW1_FULL_TESTS=1);
   * the shipped data/mnist.npz itself.
 
 Facts of MNIST (SHA-256 of the original files, digit counts) come from
@@ -57,7 +58,14 @@ import lab.data
 import tests
 import utils
 from lab.grade import write_csv
-from tests import ROOT, TempDirTestCase, mnist_problem, needing_mnist, needs_mnist
+from tests import (
+    ROOT,
+    TempDirTestCase,
+    full_only,
+    mnist_problem,
+    needing_mnist,
+    needs_mnist,
+)
 from tests.test_loading import (
     TEST_DIGIT_COUNTS,
     TEST_IMAGES_SHA256,
@@ -809,6 +817,9 @@ class TestDownloadScript(TempDirTestCase):
                               cwd=str(self.tmp), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               universal_newlines=True, timeout=120)
 
+    # The default line tests the parts (TestReadOriginals, TestBuildBundle) and runs the
+    # script on its error paths below.
+    @full_only('download_mnist.py --from, end to end: the originals read, the bundle built')
     def test_from_the_original_files_it_writes_a_bundle_equal_to_the_shipped_one(self):
         out = self.tmp / 'mnist.npz'
         done = self.run_script('--from', str(originals()), '--out', str(out))
@@ -1005,12 +1016,19 @@ def git(*args, cwd=ROOT):
                           stderr=subprocess.PIPE, universal_newlines=True, timeout=120)
 
 
+# End to end, in copies of the project; the default line tests the parts: each message names
+# its commands (TestDamagedBundle, TestVerify: assert_says_how_to_restore), the download
+# script builds the bundle (TestDownloadScript), download() takes the originals from a
+# mirror (TestDownload).
+@full_only('each command a data error recommends, run in a git clone or a copy of the project')
 class TestRecommendedCommands(TempDirTestCase):
     """Each command that a data error recommends (the `quoted` parts of utils.GET_DATA_HINT
     and of lab.data.verify's message) succeeds from the state that produced the message:
     afterwards the data loads and verifies. Run in a git clone or a copy of the project,
     never in the project itself."""
 
+    # Each state's message (utils' for a truncated bundle, lab.data.verify's for a changed
+    # pixel) recommends both commands: every command is tried from every state.
     STATES = ('truncated', 'one pixel changed')
 
     def load(self, project):

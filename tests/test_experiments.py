@@ -1,9 +1,9 @@
 """What main.ipynb's cells call (lab.notebook, lab.training, lab.sweeps, lab.parallel). The
 parameter, data and unit-test cells, the quick and epochs options, a run interrupted mid-way,
 the notebook's planned runs trained in the background (bit for bit the sequential ones;
-stopped cleanly by Ctrl-C), and sweeps: a sweep is run on the real data with a learning rate
-so large that the loss becomes nan, to pin down that a diverging run is recorded and the
-sweep goes on."""
+stopped cleanly by Ctrl-C; with HW1_FULL_TESTS=1 by a kernel interrupt too), and sweeps: a
+sweep is run on the real data with a learning rate so large that the loss becomes nan, to
+pin down that a diverging run is recorded and the sweep goes on."""
 import contextlib
 import io
 import json
@@ -19,7 +19,7 @@ from unittest import mock
 from lab import display, notebook, parallel, sweeps, training
 from lab.config import ConfigError, load_config
 from lab.runs import RunResult
-from tests import ROOT, TempDirTestCase, needs_mnist, write_course_configs
+from tests import ROOT, TempDirTestCase, full_only, needs_mnist, write_course_configs
 from tests.test_progress import epoch_stats
 
 SWEEP = 'configs/config_twolayer.yaml'
@@ -412,12 +412,30 @@ class TestQueueOrder(unittest.TestCase):
         self.assertEqual(parallel.queue_order(runs, workers=2), runs)
 
 
-def in_course_folder(test):
-    """Work in test.tmp, which holds the course's configs (configs/config_softmax.yaml, ...):
-    the configs that start_runs() and the cells name are then the course's, never the
-    user's files. Skips without the MNIST data."""
+# The hidden layer of the two-layer configs the background-run tests train: the pool's
+# behaviour does not depend on the width, and 16 units train an epoch four times faster
+# than the course's 128 (all runs are still alike in length, so the queue keeps the
+# notebook's order: see parallel.queue_order).
+SMALL_HIDDEN = 16
+
+
+# The runs of the tests that only compare runs (bit for bit, their seeds): both sweeps, one
+# value each. The plan's other runs (softmax, twolayer, best) are all there.
+FEW_SWEEPS = {'learning_rate': (0.05,), 'reg': (0.01,)}
+
+
+def in_small_course_folder(test):
+    """Work in test.tmp, which holds the course's configs (configs/config_softmax.yaml, ...)
+    with the two-layer ones (config_twolayer.yaml, config_exp.yaml) narrowed to
+    SMALL_HIDDEN units: the configs that Plan and the cells name are then never the user's
+    files, and the notebook's every run trains in a fraction of a second. Skips without
+    the MNIST data."""
     needs_mnist()
-    write_course_configs(test.tmp)
+    configs = write_course_configs(test.tmp)
+    for name in ('config_twolayer.yaml', 'config_exp.yaml'):
+        path = configs / name
+        path.write_text(path.read_text().replace('hidden_size: 128',
+                                                 f'hidden_size: {SMALL_HIDDEN}'))
     test.addCleanup(os.chdir, os.getcwd())
     os.chdir(test.tmp)
 
@@ -442,12 +460,15 @@ class TestBackgroundRuns(TempDirTestCase):
 
     def setUp(self):
         super().setUp()
+        in_small_course_folder(self)
         self.addCleanup(parallel.stop)
 
     def notebook_runs(self, folder, workers, seed=0, epochs=1):
-        """The notebook's training calls, as its training and sweep cells make them."""
+        """The notebook's training calls, as its training and sweep cells make them, with one
+        value per sweep (FEW_SWEEPS): five runs, each as the pool and the cells treat all."""
         plan = notebook.Plan(SWEEP, TUNING, seed=seed, epochs=epochs, runs_dir=folder)
-        with contextlib.redirect_stdout(io.StringIO()):
+        with contextlib.redirect_stdout(io.StringIO()), \
+                mock.patch.dict(sweeps.SWEEPS, FEW_SWEEPS, clear=True):
             plan.start(workers)
             results = {name: plan.train(name) for name in ('softmax', 'twolayer')}
             for parameter, values in sweeps.SWEEPS.items():
@@ -494,10 +515,11 @@ class TestBackgroundRuns(TempDirTestCase):
         plan = notebook.Plan(SWEEP, str(config), seed=0, epochs=1, runs_dir=self.tmp / 'runs')
         with contextlib.redirect_stdout(io.StringIO()):
             plan.start(2)
-            config.write_text(config.read_text().replace('hidden_size: 128', 'hidden_size: 16'))
+            config.write_text(config.read_text().replace(f'hidden_size: {SMALL_HIDDEN}',
+                                                         'hidden_size: 8'))
             best = plan.train('best')
-        self.assertEqual(best.config['Model']['hidden_size'], 16)
-        self.assertEqual(best.best_model.weights['W1'].shape, (784, 16))
+        self.assertEqual(best.config['Model']['hidden_size'], 8)
+        self.assertEqual(best.best_model.weights['W1'].shape, (784, 8))
         # The run started with the old config was still queued: cancelled, so the fresh one
         # has the folder's own name and nothing else was written under it.
         self.assertEqual(best.run_dir.name, 'best')
@@ -505,7 +527,6 @@ class TestBackgroundRuns(TempDirTestCase):
                          ['best'])
 
     def test_a_dead_worker_leaves_the_runs_to_the_kernel_with_a_note(self):
-        in_course_folder(self)
         printed = io.StringIO()
         plan = notebook.Plan(SWEEP, TUNING, seed=0, epochs=1, runs_dir=self.tmp / 'runs')
         with contextlib.redirect_stdout(printed):
@@ -521,7 +542,6 @@ class TestBackgroundRuns(TempDirTestCase):
         self.assertEqual(softmax.status, 'finished')
 
     def test_an_interrupt_stops_the_workers_and_finished_runs_keep_their_results(self):
-        in_course_folder(self)
         folder = self.tmp / 'runs'
 
         def twolayer_finished():
@@ -574,12 +594,15 @@ def in_kernel(kernel, code='pass', on_output=lambda text: None):
     return reply['status'], reply.get('ename', ''.join(printed))
 
 
+@full_only("a kernel interrupt end to end: TestBackgroundRuns's Ctrl-C test (test_an_"
+           'interrupt_stops_the_workers_and_finished_runs_keep_their_results) covers it in '
+           'this process')
 class TestBackgroundRunsInAKernel(TempDirTestCase):
     """The same in a real Jupyter kernel, interrupted as Jupyter's stop button does it."""
 
     def test_a_kernel_interrupt_stops_the_workers_and_the_kernel_goes_on(self):
         from jupyter_client.manager import start_new_kernel
-        in_course_folder(self)
+        in_small_course_folder(self)
         folder = self.tmp / 'runs'
         km, kernel = start_new_kernel(kernel_name='python3', cwd=str(self.tmp))
         self.addCleanup(km.shutdown_kernel, now=True)

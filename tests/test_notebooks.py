@@ -11,10 +11,11 @@ runs tests.test_loading itself), never this module, which would run the
 notebook inside itself.
 
 collect_submission.ipynb is then run as the README runs it, from the
-command line: once with answers written into main.ipynb after the headless
-run (they must reach the PDF, with the run's plots, one question per page
-start), once where it cannot finish (its exit code and stderr must say
-why), and once with ARCHIVE_ONLY, which needs no TeX.
+command line, with answers written into main.ipynb after the headless run
+(they must reach the PDF, with the run's plots, one question per page
+start). With HW1_FULL_TESTS=1 it also runs where it cannot finish (its exit
+code and stderr must say why), and with ARCHIVE_ONLY, which needs no TeX:
+tests.test_collect tests both on small fixtures.
 
 The PDF test needs pandoc and XeLaTeX; without them it is skipped, unless
 HW1_REQUIRE_TEX=1 (as in CI) makes their absence a failure.
@@ -39,7 +40,7 @@ import nbformat
 from lab import grade, writeup
 from lab.archive import ARCHIVE_NAME
 from lab.pdf import TEX_INSTALL, missing_tex_tools
-from tests import ROOT, needs_mnist, write_course_configs
+from tests import ROOT, full_only, needs_mnist, write_course_configs
 from tests.test_archive import zip_names
 from tests.test_writeup import answered
 
@@ -301,6 +302,12 @@ class TestNotebooks(unittest.TestCase):
                        'Answer: I chose 256 hidden units because they fit.'):
             self.assertIn(answer, text)
 
+    # The two collects below repeat, end to end, what tests.test_collect's TestCollection
+    # tests on small fixtures (test_a_failed_pre_flight_grade_is_a_problem_and_the_end_fails_
+    # saying_so, test_without_tex_the_archive_is_still_written_and_the_end_fails,
+    # test_archive_only_makes_no_pdf_and_succeeds); the collect above runs the README's line.
+    @full_only('collect end to end with a failing pre-flight grade and no TeX (a second '
+               'collect run, with its grade)')
     def test_a_collect_that_cannot_finish_writes_what_it_can_then_fails_saying_why(self):
         with tempfile.TemporaryDirectory() as tmp:
             repo = copy_repo(Path(tmp) / 'hw1')
@@ -315,6 +322,8 @@ class TestNotebooks(unittest.TestCase):
             self.assertIn('ARCHIVE_ONLY = True', failure)
             self.assertIn('utils.py', zip_names(repo / ARCHIVE_NAME))
 
+    @full_only('collect end to end with ARCHIVE_ONLY and no TeX (a third collect run, with '
+               'its grade)')
     def test_archive_only_needs_no_tex_and_succeeds(self):
         with tempfile.TemporaryDirectory() as tmp:
             repo = copy_repo(Path(tmp) / 'hw1')
@@ -325,8 +334,19 @@ class TestNotebooks(unittest.TestCase):
             self.assertEqual(list(repo.glob('*.pdf')), [])
 
 
+def only_cells(numbers, path):
+    """The notebook at path reduced to its parameters cell and the code cells of these
+    numbers (with the cells they build on, the test chooses which), written back to path."""
+    nb = nbformat.read(str(path), as_version=4)
+    nb.cells = [cell for cell in nb.cells if cell.cell_type == 'code' and (
+        'parameters' in cell.metadata.get('tags', []) or cell_number(cell) in numbers)]
+    nbformat.write(nb, str(path))
+
+
 class TestNotebookSurvivesADivergedRun(unittest.TestCase):
-    """A tuning config that diverges in its first epoch: cells 28-29 say so, and go on."""
+    """A tuning config that diverges in its first epoch: cells 28-29 say so, and go on.
+    They run after the cells they build on (set-up, data and plan, imports), without the
+    other training cells, which the shared run of TestNotebooks covers."""
 
     def test_cells_28_and_29_report_the_divergence_instead_of_failing(self):
         with tempfile.TemporaryDirectory() as tmp:
@@ -334,9 +354,11 @@ class TestNotebookSurvivesADivergedRun(unittest.TestCase):
             config = (repo / 'configs' / 'config_exp.yaml').read_text()
             (repo / 'configs' / 'diverging.yaml').write_text(
                 config.replace('learning_rate: 0.1', 'learning_rate: 1000000.0'))
+            only_cells({1, 2, 4, 28, 29}, repo / 'main.ipynb')
             main = execute(repo / 'main.ipynb', repo / 'runs' / 'main.ipynb', repo, QUICK=True,
-                           UNIT_TESTS='tests.test_loss', TUNING_CONFIG='configs/diverging.yaml')
+                           WORKERS=1, TUNING_CONFIG='configs/diverging.yaml')
         cells = {cell_number(c): c for c in main.cells if cell_number(c) is not None}
+        self.assertEqual(sorted(cells), [1, 2, 4, 28, 29])
         self.assertIn('DIVERGED', texts(cells[28], 'display_data'))
         self.assertIn('no finished epoch', texts(cells[28], 'stream'))
         self.assertIn('no finished epoch to plot', texts(cells[29], 'stream'))

@@ -9,13 +9,15 @@ import io
 import os
 import shutil
 import subprocess
+import tempfile
 import unittest
+from pathlib import Path
 
 import nbformat
 
 from lab import pdf as pdfs
 from lab import writeup
-from tests import TempDirTestCase
+from tests import TempDirTestCase, full_only
 from tests.test_writeup import NotebookTestCase, answered, executed, template
 
 TEX_REQUIRED = os.environ.get('HW1_REQUIRE_TEX') == '1'
@@ -114,14 +116,37 @@ def tex_missing():
     return bool(missing) and not TEX_REQUIRED
 
 
+_shared = []    # the PDF of SHARED, once made
+
+
+# One small write-up for the tests that only read its PDF: Greek and mathematical symbols,
+# a character the fonts lack, and two questions after the write-up's heading.
+SHARED = ('# Title', 'Text.', 'The rate η = 0.1, λ = 1e-3, ε → 0, |a − n| ≤ 1e-8, ∇θ J(θ).',
+          'A digit in Chinese: 七', '# Write-up', '## 5(a) One', 'Answer one.', '## 5(b) Two',
+          'Answer two.')
+
+
+def shared_pdf(test):
+    """The PDF of SHARED (a pdfs.Pdf), made on first use in a folder removed after the
+    module's tests."""
+    if not _shared:
+        folder = Path(tempfile.mkdtemp(prefix='hw1-test-pdf-'))
+        unittest.addModuleCleanup(shutil.rmtree, folder, ignore_errors=True)
+        unittest.addModuleCleanup(_shared.clear)
+        _shared.append(test.export(*SHARED, folder=folder))
+    return _shared[0]
+
+
 @unittest.skipIf(tex_missing(), 'pandoc or XeLaTeX is not installed: cannot make a PDF')
 class TestPdf(TempDirTestCase):
     """Small notebooks through the real LaTeX route."""
 
-    def export(self, *markdown):
+    def export(self, *markdown, folder=None):
+        """The PDF of markdown cells, made in folder (default: the test's own)."""
+        folder = folder or self.tmp
         nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(text)
                                              for text in markdown])
-        return pdfs.export_pdf(pdfs.pdf_notebook(nb).nb, self.tmp / 'w.pdf', self.tmp)
+        return pdfs.export_pdf(pdfs.pdf_notebook(nb).nb, folder / 'w.pdf', folder)
 
     def page_texts(self, pdf):
         text = subprocess.run(['pdftotext', '-layout', str(pdf.path), '-'], capture_output=True,
@@ -129,19 +154,16 @@ class TestPdf(TempDirTestCase):
         return text.split('\f')[:pdf.pages]
 
     def test_greek_and_mathematical_symbols_print(self):
-        pdf = self.export('# Title', 'The rate η = 0.1, λ = 1e-3, ε → 0, |a − n| ≤ 1e-8, ∇θ J(θ).')
-        self.assertEqual(pdf.missing_glyphs, [])
-        self.assertEqual(pdf.pages, 1)
+        pdf = shared_pdf(self)
+        self.assertEqual(pdf.missing_glyphs, ['七'])    # the one glyph the fonts lack
         if shutil.which('pdftotext') or TEX_REQUIRED:
             self.assertIn('η = 0.1, λ = 1e-3, ε → 0', self.page_texts(pdf)[0])
 
     def test_a_character_the_fonts_lack_is_reported(self):
-        pdf = self.export('# Title', 'A digit in Chinese: 七')
-        self.assertEqual(pdf.missing_glyphs, ['七'])
+        self.assertEqual(shared_pdf(self).missing_glyphs, ['七'])
 
     def test_each_question_starts_a_page_and_headings_are_not_numbered(self):
-        pdf = self.export('# Title', 'Text.', '# Write-up', '## 5(a) One', 'Answer one.',
-                          '## 5(b) Two', 'Answer two.')
+        pdf = shared_pdf(self)
         self.assertEqual(pdf.pages, 3)
         if not (shutil.which('pdftotext') or TEX_REQUIRED):
             return
@@ -168,6 +190,10 @@ class TestPdf(TempDirTestCase):
         self.assertEqual([row.split()[0] for row in listing if row.split()[2] == 'image'],
                          ['2', '2'])
 
+    # The default line covers this in parts and end to end: the note in the notebook the PDF
+    # is made from (tests.test_writeup), and on the first page of a quick run's PDF
+    # (tests.test_notebooks: test_collect_merges_answers_written_after_the_headless_run).
+    @full_only("a shortened run's PDF through LaTeX, its note on the first page")
     def test_a_partial_runs_pdf_says_so_on_its_first_page(self):
         write = NotebookTestCase.write
         write(self, answered(template()), 'main.ipynb')

@@ -268,23 +268,31 @@ print(json.dumps({'histories': result.histories, 'best_epoch': result.best_epoch
 """
 
 
-def run_in_fresh_process(seed, hash_seed):
-    """The record of one run, from a new Python process started in a temporary folder."""
-    env = dict(os.environ, OPENBLAS_NUM_THREADS='1', PYTHONHASHSEED=str(hash_seed))
-    with tempfile.TemporaryDirectory() as cwd:
-        done = subprocess.run([sys.executable, '-c', SCRIPT, str(ROOT), str(seed),
-                               json.dumps(TWOLAYER)], cwd=cwd, env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, universal_newlines=True, timeout=600)
-    if done.returncode != 0:
-        raise AssertionError(f'the training subprocess failed:\n{done.stderr}')
-    return done.stdout
+def runs_in_fresh_processes(*runs):
+    """The records of runs, (seed, hash_seed) each, every one from a new Python process
+    started in a temporary folder; the processes run side by side."""
+    env = dict(os.environ, OPENBLAS_NUM_THREADS='1')
+    with contextlib.ExitStack() as stack:
+        started = []
+        for seed, hash_seed in runs:
+            cwd = stack.enter_context(tempfile.TemporaryDirectory())
+            started.append(stack.enter_context(subprocess.Popen(
+                [sys.executable, '-c', SCRIPT, str(ROOT), str(seed), json.dumps(TWOLAYER)],
+                cwd=cwd, env=dict(env, PYTHONHASHSEED=str(hash_seed)), stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, universal_newlines=True)))
+        records = []
+        for process in started:
+            stdout, stderr = process.communicate(timeout=600)
+            if process.returncode != 0:
+                raise AssertionError(f'the training subprocess failed:\n{stderr}')
+            records.append(stdout)
+    return records
 
 
 @needing_mnist
 class TestReproducibility(unittest.TestCase):
     def test_same_seed_gives_bit_identical_runs_in_fresh_processes(self):
-        first = run_in_fresh_process(seed=7, hash_seed=1)
-        second = run_in_fresh_process(seed=7, hash_seed=2)
+        first, second = runs_in_fresh_processes((7, 1), (7, 2))
         self.assertEqual(first, second)
         record = json.loads(first)
         self.assertEqual([len(h) for h in record['histories']], [2, 2, 2, 2])
