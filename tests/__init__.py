@@ -135,6 +135,23 @@ def write_course_configs(folder):
 _mnist_problem = []     # once checked: [None], or [the loaders' message]
 
 
+def committed(name, folder):
+    """Write the project's file `name` (e.g. 'configs/config_twolayer.yaml') as committed to
+    git into folder, and return its path there: the project's own version, whatever the
+    user's copy holds now. Skips the calling test outside a git checkout."""
+    import subprocess
+    try:
+        shown = subprocess.run(['git', 'show', f'HEAD:{name}'], cwd=ROOT, capture_output=True)
+    except OSError:
+        raise unittest.SkipTest('git is not installed: no committed files to read') from None
+    if shown.returncode != 0:
+        raise unittest.SkipTest(f'{ROOT} is not a git checkout holding {name}')
+    path = Path(folder) / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(shown.stdout)
+    return path
+
+
 def mnist_problem():
     """What is wrong with the MNIST data the loaders find (utils.MnistDataError's text:
     what is wrong, how to restore it), or None; checked once per process.

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from lab import ROOT, grade
 from lab.archive import submission_files
-from tests import full_only, needing_mnist, write_course_configs
+from tests import committed, full_only, needing_mnist, write_course_configs
 
 GRADED = sorted(grade.ALLOWED_IMPORTS)
 COURSE_PYTHONS = ('3.8', '3.10', '3.12', '3.13')
@@ -93,15 +93,7 @@ class TestCourseConfigs(unittest.TestCase):
         # grade tells them), but the project's must be the course's.
         with tempfile.TemporaryDirectory() as tmp:
             for name in grade.COURSE_CONFIGS:
-                try:
-                    shown = subprocess.run(['git', 'show', f'HEAD:{name}'], cwd=ROOT,
-                                           capture_output=True, text=True)
-                except OSError:
-                    self.skipTest('git is not installed: no committed configs to read')
-                if shown.returncode != 0:
-                    self.skipTest(f'{ROOT} is not a git checkout holding {name}')
-                (Path(tmp) / name).parent.mkdir(exist_ok=True)
-                (Path(tmp) / name).write_text(shown.stdout)
+                committed(name, tmp)
             self.assertEqual(grade.check_configs(tmp), [])
 
     def test_a_changed_value_is_named(self):
