@@ -1010,6 +1010,18 @@ class TestReadOriginals(TempDirTestCase):
         message = data_error(self, lambda: lab.data.read_originals(folder))
         self.assertIn(str(folder / name), message)
 
+    def test_a_folder_in_place_of_an_original_is_named_as_a_folder(self):
+        folder = self.originals_with('train-labels-idx1-ubyte.gz')
+        (folder / 'train-labels-idx1-ubyte.gz').mkdir()
+        message = data_error(self, lambda: lab.data.read_originals(folder))
+        self.assertIn(f"{folder / 'train-labels-idx1-ubyte.gz'} is a folder, not a file", message)
+
+    def test_a_file_given_as_the_folder_of_originals_is_named_as_a_file(self):
+        notes = self.tmp / 'notes.txt'
+        notes.write_text('my notes')
+        message = data_error(self, lambda: lab.data.read_originals(notes))
+        self.assertIn(f'{notes} is a file where the folder belongs', message)
+
     def test_a_labels_file_in_place_of_the_images_names_both_headers(self):
         folder = self.originals_with('train-images-idx3-ubyte.gz',
                                      (originals() / 'train-labels-idx1-ubyte.gz').read_bytes())
@@ -1046,6 +1058,28 @@ class TestDownloadScript(TempDirTestCase):
         self.assertIn(str(self.tmp / 'train-images-idx3-ubyte.gz'), done.stderr)
         self.assertFalse(out.exists())
 
+    def run_main(self, *args):
+        """lab.data.main's exit status and what it wrote to stderr; --from a folder without
+        the originals, so nothing is fetched even if a check were missing."""
+        empty = self.tmp / 'empty'
+        empty.mkdir(exist_ok=True)
+        with contextlib.redirect_stderr(io.StringIO()) as err:
+            status = lab.data.main(['--from', str(empty), *args])
+        return status, err.getvalue()
+
+    def test_a_file_where_the_bundles_folder_belongs_is_named_before_any_work(self):
+        notes = self.tmp / 'notes.txt'
+        notes.write_text('my notes')
+        status, err = self.run_main('--out', str(notes / 'mnist.npz'))
+        self.assertEqual(status, 1)
+        self.assertIn(f'{notes} is a file where the folder belongs', err)
+        self.assertEqual(notes.read_text(), 'my notes')
+
+    def test_a_folder_where_the_bundle_belongs_is_named_before_any_work(self):
+        (self.tmp / 'mnist.npz').mkdir()
+        status, err = self.run_main('--out', str(self.tmp / 'mnist.npz'))
+        self.assertEqual(status, 1)
+        self.assertIn(f"{self.tmp / 'mnist.npz'} is a folder, not a file", err)
 
     def test_a_mirror_that_is_not_a_url_is_refused_before_anything_is_fetched(self):
         done = self.run_script('--mirror', 'mirror.example.org/mnist', '--out',
