@@ -1,8 +1,8 @@
 """The course's data loading, batching, training loop and learning curves.
 
 Reading top to bottom:
-  1. MNIST: found in data/ (the bundled mnist.npz, or the course's two CSVs),
-     checked, and returned as bytes, as float arrays or as the course's lists.
+  1. MNIST: found in data/ (the course's two CSVs, which win, or the bundled
+     mnist.npz), checked, and returned as bytes, as float arrays or as the course's lists.
   2. Batching, shuffled with Python's random.shuffle.
   3. One epoch of training, one pass of evaluation.
   4. Learning curves.

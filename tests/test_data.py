@@ -1,8 +1,10 @@
 """MNIST's data beyond the course's API (tests/test_loading.py covers that API).
 
-  * where utils finds the data: data/mnist.npz or the course's two CSVs, under the
+  * where utils finds the data: the course's two CSVs, else data/mnist.npz, under the
     working folder's data/ first, then beside utils.py; one error listing every place;
-  * the course's CSVs give exactly what the bundle gives;
+    a folder where a file belongs and a file where a folder belongs named as such;
+  * the course's CSVs give exactly what the bundle gives, their values read as the
+    course's int() reads them;
   * a damaged bundle or CSV ends in utils.MnistDataError naming the file (and for a CSV
     the row, column and value), never in another exception: named cases and seeded fuzz;
   * lab/data.py: verify(), idx_header(), splits() and its cache, build_bundle(),
