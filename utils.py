@@ -1,8 +1,8 @@
 """The course's data loading, batching, training loop and learning curves.
 
 Reading top to bottom:
-  1. MNIST: found in data/ (the bundled mnist.npz, or the course's two CSVs),
-     checked, and returned as bytes, as float arrays or as the course's lists.
+  1. MNIST: found in data/ (the course's two CSVs, which win, or the bundled
+     mnist.npz), checked, and returned as bytes, as float arrays or as the course's lists.
   2. Batching, shuffled with Python's random.shuffle.
   3. One epoch of training, one pass of evaluation.
   4. Learning curves.
@@ -49,43 +49,79 @@ class MnistDataError(Exception):
 # 1. Loading MNIST
 # ---------------------------------------------------------------------------
 
-def _find(name):
-    """data/<name> under the working folder, else beside this file; None if neither exists."""
-    for folder in DATA_FOLDERS:
-        path = folder + '/' + name
-        try:
-            with open(path, 'rb'):
-                return path
-        except (FileNotFoundError, NotADirectoryError):
-            continue
-        except OSError:
-            return path      # there but unreadable: let the reader say why
+def _through_a_file(path):
+    """The first folder of path ('data' of 'data/mnist.npz') that is a file, or None.
+    open() tells them apart without os: it opens a file, and refuses a folder (Windows
+    says PermissionError, others IsADirectoryError) and a path that does not exist."""
+    for cut, char in enumerate(path):
+        if char in '/\\' and cut > 0:
+            try:
+                with open(path[:cut], 'rb'):
+                    return path[:cut]
+            except OSError:
+                continue
     return None
 
 
+def _open(path):
+    """path opened for reading bytes, or MnistDataError saying why not, naming a folder
+    where the file belongs and a file where a folder belongs as such."""
+    try:
+        return open(path, 'rb')
+    except IsADirectoryError:
+        raise MnistDataError(f'{path} is a folder, not a file: move or rename that folder. '
+                             + GET_DATA_HINT) from None
+    except (FileNotFoundError, NotADirectoryError) as err:
+        through = _through_a_file(path)
+        if through is None:
+            raise MnistDataError(f'{path} cannot be read ({err.strerror}).') from None
+        raise MnistDataError(f'{path} cannot be read: {through} is a file where the folder '
+                             'belongs; move or rename that file.') from None
+    except OSError as err:
+        # Windows refuses to open a folder with PermissionError, as it does an unreadable file.
+        raise MnistDataError(f'{path} cannot be read ({err.strerror}; is it a folder?).') from None
+
+
+def _exists(path):
+    """True if path names something to read (a file, or a folder to refuse by name);
+    False if there is nothing there, or a file where one of its folders belongs."""
+    try:
+        with open(path, 'rb'):
+            return True
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError:
+        return True      # there but unreadable (a folder, say): _open says why
+
+
 def _read_split(split):
-    """The images (N, 784) uint8 and labels (N,) int64 of MNIST's 'train' or 'test' file,
-    from the bundle if one is found, else from the course's CSV."""
-    bundle = _find(BUNDLE)
-    if bundle is not None:
-        return _read_bundle(bundle, split)
-    csv = _find(CSV_FILES[split])
-    if csv is not None:
-        return _read_csv(csv)
-    places = [folder + '/' + name for name in (BUNDLE, CSV_FILES[split]) for folder in DATA_FOLDERS]
-    raise MnistDataError(f"no MNIST {split} data found; looked for {', '.join(places)}. "
+    """The images (N, 784) uint8 and labels (N,) int64 of MNIST's 'train' or 'test' file:
+    the first of the course's CSV and the bundle found in data/ under the working folder,
+    then in data/ beside this file."""
+    places = []
+    for folder in DATA_FOLDERS:
+        for name in (CSV_FILES[split], BUNDLE):
+            path = folder + '/' + name
+            if _exists(path):
+                return _read_csv(path) if name != BUNDLE else _read_bundle(path, split)
+            places.append(path)
+    files = {_through_a_file(folder + '/' + BUNDLE) for folder in DATA_FOLDERS} - {None}
+    wrong = ''.join(f' {file} is a file where the folder belongs: move or rename it.'
+                    for file in sorted(files))
+    raise MnistDataError(f"no MNIST {split} data found; looked for {', '.join(places)}.{wrong} "
                          + GET_DATA_HINT)
 
 
 def _read_bundle(path, split):
     """One split of the bundle, checked: uint8 images, one label per image, exact digit counts."""
-    try:
-        # Opened here, so the file is closed even when np.load fails half-way.
-        with open(path, 'rb') as file, np.load(file) as bundle:
-            images, labels = bundle[split + '_images'], bundle[split + '_labels']
-    except Exception as err:    # a damaged zip raises any of several library errors
-        raise MnistDataError(f'{path} cannot be read ({type(err).__name__}: {err}). '
-                             + GET_DATA_HINT) from None
+    # Opened here, so the file is closed even when np.load fails half-way.
+    with _open(path) as file:
+        try:
+            with np.load(file) as bundle:
+                images, labels = bundle[split + '_images'], bundle[split + '_labels']
+        except Exception as err:    # a damaged zip raises any of several library errors
+            raise MnistDataError(f'{path} cannot be read ({type(err).__name__}: {err}). '
+                                 + GET_DATA_HINT) from None
     counts = None
     if labels.dtype == np.uint8 and labels.ndim == 1:
         counts = tuple(np.bincount(labels, minlength=10).tolist())
@@ -103,17 +139,34 @@ VALUES_PER_ROW = 785  # the label, then 28 * 28 pixels
 RANGES = 'the label 0-9, then 784 pixels 0-255'
 
 
+# A longer row is read as it is cut, and refused: no MNIST row is this long, even with
+# spaces around its values, and the file may not be text at all.
+MAX_ROW_BYTES = 1 << 24
+
+
+def _line_ends(text):
+    r"""text with '\r\n' and a lone '\r' turned into '\n', as Python's text files read them."""
+    return text.replace(b'\r\n', b'\n').replace(b'\r', b'\n') if b'\r' in text else text
+
+
 def _pieces(file, rest, size):
-    """Yield (row, text): rest and then the file's bytes, about size at a time, each piece
-    cut after a line break; row is the file's line number where text starts."""
+    r"""Yield (row, text): rest and then the file's bytes, about size at a time, each piece
+    cut after a line end and its line ends made '\n'; row is the file's line number where
+    text starts."""
     row = 1
     for block in iter(lambda: file.read(size), b''):
         text = rest + block
-        cut = text.rfind(b'\n') + 1 or len(text)  # no line break in a block: not a valid row
-        yield row, text[:cut]
-        row, rest = row + text.count(b'\n', 0, cut), text[cut:]
+        # A '\r' last in the block waits for the next one: a '\n' may follow it.
+        cut = max(text.rfind(b'\n'), text.rfind(b'\r', 0, len(text) - 1)) + 1
+        if not cut and len(text) < MAX_ROW_BYTES:
+            rest = text  # a row longer than a block (spaces around its values): read on
+            continue
+        cut = cut or len(text)
+        piece = _line_ends(text[:cut])
+        yield row, piece
+        row, rest = row + piece.count(b'\n'), text[cut:]
     if rest:
-        yield row, rest
+        yield row, _line_ends(rest)
 
 
 def _error(path, text, row, pos, problem, name_value=True):
@@ -142,19 +195,71 @@ def _values(b, ends, lengths):
     return values
 
 
-def _parse_rows(path, text, row):
-    """Whole lines of the CSV, the first being file line `row` -> pixels uint8 (n, 784) and
-    labels int64 (n,)."""
+def _without_blanks(path, text, row, b, blank):
+    """text (b its bytes) without the spaces and tabs (blank) around its values, which
+    int() ignores. One between two digits is refused, as int('1 2') is."""
+    at = np.arange(len(b))
+    # The nearest byte before and after each one that is not blank; text ends in '\n', which
+    # also stands for "none before" (index -1).
+    before = np.maximum.accumulate(np.where(blank, -1, at))
+    after = np.minimum.accumulate(np.where(blank, len(b) - 1, at)[::-1])[::-1]
+    digit = (b >= ord('0')) & (b <= ord('9'))
+    inside = blank & digit[before] & digit[after]
+    if inside.any():
+        raise _error(path, text, row, int(inside.argmax()), 'has a space or tab inside the '
+                     f'number; expected a whole number ({RANGES}).')
+    return b[~blank].tobytes()
+
+
+MAX_DIGITS = 4300  # Python 3.11's int() refuses longer numbers; older ones take seconds
+
+
+def _as_int_reads(path, text, row):
+    r"""Whole lines of text with each value as the course's int() reads it, in plain digits:
+    '+7', '007', '7_0', '\u2007\uff17' -> '7', '7', '70', '7'. A value int() refuses, or a
+    negative one, raises MnistDataError (int('-0') is 0, and kept)."""
+    lines, start = [], 0
+    for line in text.split(b'\n')[:-1]:
+        values = line.decode('utf-8', 'replace').split(',')
+        if len(values) > 1 or values[0].strip():  # a blank line stays blank, to be skipped
+            values = [_int_read(path, text, row, start, line, column, value)
+                      for column, value in enumerate(values)]
+        lines.append(','.join(values))
+        start += len(line) + 1
+    return ('\n'.join(lines) + '\n').encode()
+
+
+def _int_read(path, text, row, start, line, column, value):
+    """int(value) in plain digits; value is column (from 0) of line, at byte start of text."""
+    try:
+        number = int(value) if len(value) <= MAX_DIGITS else None
+    except ValueError:
+        number = None
+    if number is not None and number >= 0:
+        return str(number)
+    pos = start + sum(len(field) + 1 for field in line.split(b',')[:column])
+    if number is None:
+        raise _error(path, text, row, pos, f'is not a whole number; expected {RANGES}.')
+    what = 'the label 0-9' if column == 0 else 'a pixel value 0-255'
+    raise _error(path, text, row, pos, f'is out of range; expected {what}.')
+
+
+def _parse_rows(path, text, row, as_int_reads=False):
+    r"""Whole lines of the CSV ('\n' line ends), the first being file line `row` -> pixels
+    uint8 (n, 784) and labels int64 (n,).
+
+    NumPy reads values of at most three digits, spaces and tabs around them; text holding
+    anything else (signs, underscores, other digits or spaces, longer numbers) is first
+    rewritten by _as_int_reads, as_int_reads then being True."""
     text += b'' if text.endswith(b'\n') else b'\n'
-    text = text.replace(b'\r\n', b'\n') if b'\r' in text else text
     b = np.frombuffer(text, dtype=np.uint8)
-    valid = ((b >= ord('0')) & (b <= ord('9'))) | (b == ord(',')) | (b == ord('\n'))
-    if not valid.all():
-        pos = int(valid.argmin())
-        found = (f'{chr(b[pos])!r}, which is not a digit or a comma' if 32 <= b[pos] < 127
-                 or b[pos] == ord('\r') else f'byte 0x{b[pos]:02X}, which is not text')
-        raise _error(path, text, row, pos, f'holds {found}; every value must be a whole '
-                     f'number in digits ({RANGES}).')
+    plain = ((b >= ord('0')) & (b <= ord('9'))) | (b == ord(',')) | (b == ord('\n'))
+    if not plain.all():
+        blank = (b == ord(' ')) | (b == ord('\t'))
+        if not (plain | blank).all():
+            return _parse_rows(path, _as_int_reads(path, text, row), row, True)
+        text = _without_blanks(path, text, row, b, blank)
+        b = np.frombuffer(text, dtype=np.uint8)
     ends = np.flatnonzero(b < ord('0'))  # each value ends at a comma or a line feed
     lengths = ends - np.r_[0, ends[:-1] + 1]
     is_lf = b[ends] == ord('\n')
@@ -174,11 +279,13 @@ def _parse_rows(path, text, row):
         raise _error(path, text, row, int(ends[start] - lengths[start]), f'expected '
                      f'{VALUES_PER_ROW} values ({RANGES}), found {counts[first]}.', False)
     table = _values(b, ends, lengths).reshape(rows, VALUES_PER_ROW)
+    if rows and lengths.max() > 3 and not as_int_reads:  # leading zeros, as int('0007') reads
+        return _parse_rows(path, _as_int_reads(path, text, row), row, True)
     if rows and (lengths.max() > 3 or table[:, 0].max() > 9 or table[:, 1:].max() > 255):
         first = int(np.argmax((lengths > 3) | (table > np.r_[9, [255] * 784]).ravel()))
         what = 'the label 0-9' if first % VALUES_PER_ROW == 0 else 'a pixel value 0-255'
         raise _error(path, text, row, int(ends[first] - lengths[first]),
-                     f'is out of range; expected {what} (at most 3 digits).')
+                     f'is out of range; expected {what}.')
     return table[:, 1:].astype(np.uint8), table[:, 0].astype(np.int64)
 
 
@@ -186,13 +293,10 @@ def _read_csv(path, block_size=1 << 18):
     """Read a headerless MNIST CSV: per row the label, then 784 pixel values 0-255.
 
     Returns pixels (N, 784) uint8 and labels (N,) int64. Blank lines are skipped; anything
-    else that is not such a row raises MnistDataError naming the row. Reads block_size
-    bytes (at least 4 KiB, longer than any valid row) at a time, so memory stays low."""
-    try:
-        file = open(path, 'rb')
-    except OSError as err:
-        raise MnistDataError(f'{path} cannot be read ({err.strerror}).') from None
-    with file:
+    else that is not such a row raises MnistDataError naming the row. Values are read as
+    the course's int() reads them ('+7', ' 07 ', '7_0'). Reads block_size bytes at a time,
+    so memory stays low."""
+    with _open(path) as file:
         start = file.read(3)
         if not start:
             raise MnistDataError(f'{path} is empty; expected one line per image ({RANGES}).')

@@ -128,7 +128,15 @@ def _archive_target(root, out, names):
     if target.is_symlink():
         raise ArchiveError(f'{given!r} is a symbolic link: give the archive a name of its own.')
     if target.is_dir():
-        raise ArchiveError(f'{given!r} is a folder: give the archive a file name.')
+        raise ArchiveError(f"{given!r} is a folder, not a file: give the archive a file name, "
+                           f"e.g. '{Path(given, ARCHIVE_NAME)}'.")
+    file = next((folder for folder in target.parents if folder.is_file()), None)
+    if file is not None:
+        raise ArchiveError(f'{given!r}: {file} is a file where the folder belongs; give the '
+                           'archive a path in a folder.')
+    if not target.parent.is_dir():
+        raise ArchiveError(f'{given!r}: the folder {target.parent} does not exist; create it '
+                           'first, or give the archive a path in a folder that exists.')
     inputs = {os.path.realpath(root / name) for name in names}
     if os.path.realpath(target) in inputs:
         raise ArchiveError(f'{given!r} is one of the files the archive holds.')

@@ -148,6 +148,19 @@ def build_bundle(arrays, path=BUNDLE_PATH):
     return write_atomically(path, lambda out: np.savez_compressed(out, **members))
 
 
+def wrong_kind(path):
+    """utils.MnistDataError if path is a folder, or a file stands where one of its folders
+    belongs; else None. For a path that could not be read or written."""
+    path = Path(path)
+    if path.is_dir():
+        return utils.MnistDataError(f'{path} is a folder, not a file: move or rename it.')
+    file = next((folder for folder in path.parents if folder.is_file()), None)
+    if file is not None:
+        return utils.MnistDataError(f'{path}: {file} is a file where the folder belongs; '
+                                    'move or rename that file.')
+    return None
+
+
 def read_originals(folder):
     """The four arrays from MNIST's original .gz files in folder (e.g. a copy made elsewhere)."""
     arrays = {}
@@ -155,6 +168,9 @@ def read_originals(folder):
         path = Path(folder) / (name + '.gz')
         try:
             content = gzip.decompress(path.read_bytes())
+        except (IsADirectoryError, NotADirectoryError, PermissionError) as err:
+            raise wrong_kind(path) or utils.MnistDataError(
+                f'{path} cannot be read ({err.strerror}).') from None
         except FileNotFoundError:
             raise utils.MnistDataError(f'{path} is missing.') from None
         except (OSError, EOFError, zlib.error) as err:
@@ -229,6 +245,11 @@ def _writable(folder):
         with tempfile.TemporaryFile(dir=folder):
             pass
     except OSError as err:
+        file = next((path for path in (Path(folder), *Path(folder).parents) if path.is_file()),
+                    None)
+        if file is not None:
+            raise utils.MnistDataError(f'cannot write into {folder}: {file} is a file where '
+                                       'the folder belongs; move or rename that file.') from None
         raise utils.MnistDataError(f'cannot write into {folder} ({err.strerror}); make it '
                                    'writable, or run this as a user who may write there.') from None
 
@@ -258,6 +279,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         _writable(args.out.parent)
+        if args.out.is_dir():
+            raise wrong_kind(args.out)
         arrays = (read_originals(args.folder) if args.folder else
                   download(mirrors=args.mirror or MIRRORS, timeout=args.timeout))
         path = build_bundle(arrays, args.out)

@@ -195,7 +195,9 @@ class RunFolderError(OSError):
 def write_problem(err, folder):
     """What the OSError err, met while writing into folder, means and how to fix it."""
     if isinstance(err, (FileExistsError, NotADirectoryError)):
-        return f'a file is where the folder {folder} should be: move or rename that file'
+        folder = Path(folder)
+        file = next((path for path in (folder, *folder.parents) if path.is_file()), folder)
+        return f'{file} is a file where the folder belongs: move or rename that file'
     if isinstance(err, FileNotFoundError):
         return f'the folder {folder} is gone (deleted while in use?): create it again'
     if isinstance(err, PermissionError) or err.errno == errno.EROFS:

@@ -125,6 +125,28 @@ class TestArchive(TempDirTestCase):
         self.assertIn('not a zip archive', str(caught.exception))
         self.assertEqual((self.root / 'notes.zip').read_text(), 'not a zip, but mine')
 
+    def assertRefused(self, out, *fragments):
+        with self.assertRaises(ArchiveError) as caught:
+            self.build(out)
+        for fragment in fragments:
+            self.assertIn(fragment, str(caught.exception))
+
+    def test_a_folder_given_as_the_archive_is_named_as_a_folder(self):
+        (self.root / 'hw1.zip').mkdir()
+        self.assertRefused('hw1.zip', "'hw1.zip' is a folder, not a file")
+        self.assertEqual(list((self.root / 'hw1.zip').iterdir()), [])
+
+    def test_a_file_where_the_archives_folder_belongs_is_named(self):
+        (self.root / 'out').write_text('my notes')
+        self.assertRefused('out/hw1.zip', f"{self.root / 'out'} is a file where the folder "
+                           'belongs')
+        self.assertEqual((self.root / 'out').read_text(), 'my notes')
+
+    def test_a_missing_folder_for_the_archive_is_named(self):
+        self.assertRefused(str(self.tmp / 'gone' / 'hw1.zip'),
+                           f"the folder {self.tmp / 'gone'} does not exist")
+        self.assertFalse((self.tmp / 'gone').exists())
+
     def test_a_link_named_like_the_archive_to_an_input_is_refused(self):
         (self.root / 'sub.zip').symlink_to(self.root / 'utils.py')
         with self.assertRaises(ArchiveError):

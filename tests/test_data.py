@@ -1,8 +1,10 @@
 """MNIST's data beyond the course's API (tests/test_loading.py covers that API).
 
-  * where utils finds the data: data/mnist.npz or the course's two CSVs, under the
+  * where utils finds the data: the course's two CSVs, else data/mnist.npz, under the
     working folder's data/ first, then beside utils.py; one error listing every place;
-  * the course's CSVs give exactly what the bundle gives;
+    a folder where a file belongs and a file where a folder belongs named as such;
+  * the course's CSVs give exactly what the bundle gives, their values read as the
+    course's int() reads them;
   * a damaged bundle or CSV ends in utils.MnistDataError naming the file (and for a CSV
     the row, column and value), never in another exception: named cases and seeded fuzz;
   * lab/data.py: verify(), idx_header(), splits() and its cache, build_bundle(),
@@ -247,10 +249,10 @@ class TestWhereTheDataIsFound(TempDirTestCase):
         self.assertEqual(set(np.unique(images).tolist()), {pixel})
 
     def test_the_first_place_holding_data_wins_in_the_documented_order(self):
-        # In order: the bundle in the working folder's data/, the bundle beside utils.py,
-        # then the CSVs in those two places; each place marks its images with its number.
-        places = [(self.bundle, self.work), (self.bundle, self.beside),
-                  (self.csv, self.work), (self.csv, self.beside)]
+        # In order: the course's CSV in the working folder's data/, the bundle there, then
+        # the CSV and the bundle beside utils.py; each place marks its images with its number.
+        places = [(self.csv, self.work), (self.bundle, self.work),
+                  (self.csv, self.beside), (self.bundle, self.beside)]
         for held in itertools.product((False, True), repeat=len(places)):
             if not any(held):
                 continue
@@ -269,16 +271,62 @@ class TestWhereTheDataIsFound(TempDirTestCase):
         self.bundle(self.beside, 2)
         self.assertReadsMarker(2)
 
-    def test_with_no_data_one_error_lists_all_four_places_and_how_to_get_the_data(self):
+    def test_the_course_csv_beside_the_bundle_is_read_for_its_split_only(self):
+        # The course's test CSV wins over the bundle in the same folder; the training split,
+        # without a CSV, still comes from the bundle.
+        save_bundle(self.work / 'mnist.npz', train_images=np.full((10, 28, 28), 2, np.uint8),
+                    train_labels=np.arange(10, dtype=np.uint8), **stand_in_test_split(2))
+        self.csv(self.work, 1)
+        self.assertReadsMarker(1)
+        with mock.patch.dict(utils.DIGIT_COUNTS, train=(1,) * 10):
+            train_images, _, val_images, _ = utils.load_mnist_trainval_bytes()
+        self.assertEqual(set(np.unique(np.r_[train_images, val_images]).tolist()), {2})
+
+    def test_with_no_data_one_error_lists_all_four_places_in_order_and_how_to_get_the_data(self):
         for loader, csv_name in ((utils.load_mnist_trainval, 'mnist_train.csv'),
                                  (utils.load_mnist_test, 'mnist_test.csv')):
             with self.subTest(loader=loader.__name__):
                 message = data_error(self, loader)
                 assert_says_how_to_restore(self, message)
                 places = message.replace(utils.GET_DATA_HINT, '')  # the advice names some too
-                for place in ('data/mnist.npz', f'{self.beside}/mnist.npz',
-                              f'data/{csv_name}', f'{self.beside}/{csv_name}'):
+                order = [f'data/{csv_name}', 'data/mnist.npz',
+                         f'{self.beside}/{csv_name}', f'{self.beside}/mnist.npz']
+                for place in order:
                     self.assertIn(place, places)
+                self.assertEqual([places.index(place) for place in order],
+                                 sorted(places.index(place) for place in order))
+
+    def test_with_no_data_a_file_named_data_is_named_as_such(self):
+        self.work.rmdir()
+        self.work.write_bytes(b'my notes')
+        message = data_error(self, utils.load_mnist_test)
+        self.assertIn('data is a file where the folder belongs', message)
+        self.assertEqual(self.work.read_bytes(), b'my notes')
+
+    def test_with_no_data_a_file_where_the_folder_beside_utils_belongs_is_named(self):
+        self.beside.rmdir()
+        self.beside.write_bytes(b'')
+        message = data_error(self, utils.load_mnist_test)
+        self.assertIn(f'{self.beside} is a file where the folder belongs', message)
+
+    def test_a_folder_named_as_a_data_file_is_named_as_a_folder(self):
+        for name in ('mnist_test.csv', 'mnist.npz'):
+            with self.subTest(name=name):
+                (self.work / name).mkdir()
+                message = data_error(self, utils.load_mnist_test)
+                self.assertIn(f'data/{name} is a folder, not a file', message)
+                self.assertNotIn('no MNIST', message)
+                (self.work / name).rmdir()
+
+    def test_load_csv_through_a_file_names_the_file_where_a_folder_belongs(self):
+        notes = self.tmp / 'notes.txt'
+        notes.write_text('not a folder')
+        message = data_error(self, lambda: utils.load_csv(str(notes / 'mnist_test.csv')))
+        self.assertIn(f'{notes} is a file where the folder belongs', message)
+
+    def test_load_csv_of_a_folder_names_it_as_a_folder(self):
+        message = data_error(self, lambda: utils.load_csv(str(self.work)))
+        self.assertIn(f'{self.work} is a folder, not a file', message)
 
 
 # ---------------------------------------------------------------------------
@@ -515,8 +563,8 @@ class TestCsvErrors(TempDirTestCase):
     def test_a_non_number_names_the_row_column_and_value(self):
         self.assertRefused(self.rows_with(3, 7, 'abc'), 'row 3', 'column 7', 'abc')
 
-    def test_signs_name_the_row_column_and_value(self):
-        for value in ('+-5', '-1', '+3'):
+    def test_signs_int_refuses_or_reads_as_negative_name_the_row_column_and_value(self):
+        for value in ('+-5', '-1', '--3', '+ 3'):
             with self.subTest(value=value):
                 self.assertRefused(self.rows_with(2, 5, value), 'row 2', 'column 5', value)
 
@@ -554,6 +602,168 @@ class TestCsvErrors(TempDirTestCase):
     def test_a_folder_in_place_of_the_csv_is_a_data_error(self):
         self.path.mkdir()
         self.assertReadersRefuse()
+
+
+class OneByteAReadFile(io.BytesIO):
+    """A file whose every read gives one byte, as a slow pipe may."""
+
+    def read(self, size=-1):
+        return super().read(1 if size else 0)
+
+
+def trickled(text):
+    """For a with block: utils opens every file as one holding text, one byte a read."""
+    return mock.patch.object(utils, 'open', create=True,
+                             new=lambda path, mode: OneByteAReadFile(text.encode()))
+
+
+def course_load_csv(path):
+    """The course's own reader (SPEC section 2), as the reference: each line right-stripped,
+    split at commas, the label int(), each pixel int(px) / 255; a text file as Python reads
+    one ('\r\n' and a lone '\r' end a line)."""
+    data, labels = [], []
+    with open(path, encoding='utf-8') as fp:
+        for line in fp.readlines():
+            values = line.rstrip().split(',')
+            labels.append(int(values[0]))
+            data.append([int(px) / 255 for px in values[1:]])
+    return data, labels
+
+
+class TestCsvAsTheCourseReadsIt(TempDirTestCase):
+    """What the course's int() reads into the right value, the loaders read into the same
+    value (beside pixel 7 of label 3); what it refuses, or reads into wrong data, they refuse
+    naming row, column and value. Quietly: no warning, nothing printed."""
+
+    def setUp(self):
+        super().setUp()
+        self.work, _ = use_folders(self)
+        self.path = self.work / 'mnist_test.csv'
+
+    def write(self, label, pixel, rows=2, newline='\n'):
+        row = ','.join([label] + [pixel] * 392 + ['7'] * 392)
+        self.path.write_bytes((row + newline).encode() * rows)
+
+    def assertReadLikeTheCourse(self, label=3, pixel=7):
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()) as out:
+            warnings.simplefilter('error')
+            data, labels = utils.load_csv(str(self.path))
+            images, test_labels = utils.load_mnist_test_bytes()
+        self.assertEqual(out.getvalue(), '')
+        self.assertEqual((data, labels), course_load_csv(self.path))
+        self.assertEqual(labels, [label] * len(labels))
+        self.assertEqual(data[0][:392], [pixel / 255] * 392)
+        self.assertEqual(images.tolist(), [[pixel] * 392 + [7] * 392] * len(labels))
+        self.assertEqual(test_labels.tolist(), labels)
+
+    def assertRefused(self, value, *fragments):
+        """A row with value as pixel 1 is refused by both readers, naming row, column and
+        fragments."""
+        self.write('3', value)
+        for call in (lambda: utils.load_csv(str(self.path)), utils.load_mnist_test):
+            assert_names(self, data_error(self, call), 'row 1', 'column 2', *fragments)
+
+    def test_spaces_and_tabs_around_values_are_read_as_int_reads_them(self):
+        for label, pixel in ((' 3', '7 '), ('\t3\t', ' \t 7'), ('3  ', '  255'), ('0', ' 0 ')):
+            with self.subTest(label=label, pixel=pixel):
+                self.write(label, pixel)
+                self.assertReadLikeTheCourse(int(label), int(pixel))
+
+    def test_spaces_ending_a_row_are_read_and_lines_of_spaces_skipped_as_blank_ones(self):
+        # The course's reader fails on a line of spaces (int('')); a blank line is skipped,
+        # and so is this one.
+        self.write('3', '7', newline='  \t\n \t \n')
+        data, labels = utils.load_csv(str(self.path))
+        self.assertEqual(labels, [3, 3])
+        self.assertEqual(data, [[7 / 255] * 784] * 2)
+
+    def test_signs_leading_zeros_and_underscores_are_read_as_int_reads_them(self):
+        for label, pixel in (('+3', '+7'), ('03', '0007'), ('0003', '00000255'), ('-0', '-0'),
+                             ('+0_3', '2_5_5'), ('3', '1_2')):
+            with self.subTest(label=label, pixel=pixel):
+                self.write(label, pixel)
+                self.assertReadLikeTheCourse(int(label), int(pixel))
+
+    def test_other_digits_and_white_space_are_read_as_int_reads_them(self):
+        # Full-width and Arabic-Indic digits; no-break, ideographic and figure spaces, form
+        # feed, vertical tab: int() reads them all.
+        for label, pixel in (('\uff13', '\uff17'), ('\u0663', '\u0662\u0665\u0665'),
+                             ('\xa03', '7\u3000'), ('\x0c3', '\u20077\x0b')):
+            with self.subTest(label=ascii(label), pixel=ascii(pixel)):
+                self.write(label, pixel)
+                self.assertReadLikeTheCourse(int(label), int(pixel))
+
+    def test_a_lone_carriage_return_ends_a_line_as_in_a_text_file(self):
+        self.write('3', '7', rows=3, newline='\r')
+        self.assertReadLikeTheCourse()
+        self.assertEqual(len(utils.load_csv(str(self.path))[1]), 3)
+
+    def test_carriage_returns_and_spaces_across_read_blocks_read_the_same(self):
+        # 1 MB or more: several of the reader's 256 KiB blocks, cut anywhere in a row.
+        for newline, pixel in (('\r', '7'), ('\r\n', ' 7 '), ('\n', '+7')):
+            with self.subTest(newline=ascii(newline), pixel=pixel):
+                self.write('3', pixel, rows=(1 << 20) // (len(pixel) * 800), newline=newline)
+                self.assertReadLikeTheCourse()
+
+    def test_rows_cut_anywhere_between_reads_keep_their_values_and_numbers(self):
+        # A file giving one byte a read: every row is cut at every byte, a '\r\n' between
+        # its two bytes too, which must end one line, not two.
+        row = ','.join(['3'] + [' 7 '] * 784)
+        for newline in ('\n', '\r\n', '\r'):
+            with self.subTest(newline=ascii(newline)):
+                good = (row + newline) * 3
+                with trickled(good):
+                    data, labels = utils.load_csv('good.csv')
+                with trickled(good + row[:99] + newline):
+                    message = data_error(self, lambda: utils.load_csv('short.csv'))
+                self.assertEqual(labels, [3] * 3)
+                self.assertEqual(data, [[7 / 255] * 784] * 3)
+                self.assertIn('short.csv, row 4,', message)
+
+    def test_a_row_longer_than_a_read_block_is_read_whole(self):
+        self.write(' ' * 1000 + '3', '7' + ' ' * 1000, rows=2)  # 400 kB a row
+        self.assertReadLikeTheCourse()
+
+    def test_int_notations_at_random_read_as_the_course_reads_them(self):
+        rng = random.Random(7)
+        digits = ('0123456789', '\uff10\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18\uff19',
+                  '\u0660\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669')
+        pads = ('', ' ', '\t', '  ', '\xa0', '\u3000', '\x0c')
+
+        def written(number):
+            text = ''.join(rng.choice(digits)[int(d)] for d in str(number))
+            if len(text) > 1 and rng.random() < 0.2:
+                cut = rng.randrange(1, len(text))
+                text = text[:cut] + '_' + text[cut:]
+            text = '0' * rng.choice((0, 0, 1, 3)) + text
+            text = rng.choice(('', '', '+')) + text
+            return rng.choice(pads) + text + rng.choice(pads)
+
+        labels = [rng.randrange(10) for _ in range(5)]
+        pixels = [[rng.randrange(256) for _ in range(784)] for _ in labels]
+        self.path.write_text(''.join(','.join(map(written, [label] + row)) + '\n'
+                                     for label, row in zip(labels, pixels)), encoding='utf-8')
+        data, read_labels = utils.load_csv(str(self.path))
+        self.assertEqual((data, read_labels), course_load_csv(self.path))
+        self.assertEqual(read_labels, labels)
+        self.assertEqual(utils.load_mnist_test_bytes()[0].tolist(), pixels)
+
+    def test_what_int_refuses_is_refused_naming_the_value(self):
+        for value in ('1 2', '1\t2', '1.0', '1e2', '0x1', '_5', '5_', '5__0', '\ufeff7', '',
+                      '\u00b2', '\x00'):
+            with self.subTest(value=ascii(value)):
+                self.assertRefused(value)
+                self.assertRaises(ValueError, course_load_csv, self.path)
+
+    def test_what_int_reads_into_wrong_data_is_refused_naming_the_value(self):
+        for value, shown in (('-1', '-1'), ('256', '256'), ('2_56', '256'), ('+256', '256'),
+                             ('0256', '256'), ('00000300', '300'), ('\uff12\uff15\uff16', '256')):
+            with self.subTest(value=ascii(value)):
+                self.assertRefused(value, shown, 'out of range')
+                self.assertFalse(0 <= course_load_csv(self.path)[0][0][0] <= 1)
+
+    def test_a_number_longer_than_pythons_int_reads_is_refused(self):
+        self.assertRefused('0' * (utils.MAX_DIGITS + 1) + '7', 'not a whole number')
 
 
 class TestCsvFuzz(TempDirTestCase):
@@ -802,6 +1012,18 @@ class TestReadOriginals(TempDirTestCase):
         message = data_error(self, lambda: lab.data.read_originals(folder))
         self.assertIn(str(folder / name), message)
 
+    def test_a_folder_in_place_of_an_original_is_named_as_a_folder(self):
+        folder = self.originals_with('train-labels-idx1-ubyte.gz')
+        (folder / 'train-labels-idx1-ubyte.gz').mkdir()
+        message = data_error(self, lambda: lab.data.read_originals(folder))
+        self.assertIn(f"{folder / 'train-labels-idx1-ubyte.gz'} is a folder, not a file", message)
+
+    def test_a_file_given_as_the_folder_of_originals_is_named_as_a_file(self):
+        notes = self.tmp / 'notes.txt'
+        notes.write_text('my notes')
+        message = data_error(self, lambda: lab.data.read_originals(notes))
+        self.assertIn(f'{notes} is a file where the folder belongs', message)
+
     def test_a_labels_file_in_place_of_the_images_names_both_headers(self):
         folder = self.originals_with('train-images-idx3-ubyte.gz',
                                      (originals() / 'train-labels-idx1-ubyte.gz').read_bytes())
@@ -838,6 +1060,28 @@ class TestDownloadScript(TempDirTestCase):
         self.assertIn(str(self.tmp / 'train-images-idx3-ubyte.gz'), done.stderr)
         self.assertFalse(out.exists())
 
+    def run_main(self, *args):
+        """lab.data.main's exit status and what it wrote to stderr; --from a folder without
+        the originals, so nothing is fetched even if a check were missing."""
+        empty = self.tmp / 'empty'
+        empty.mkdir(exist_ok=True)
+        with contextlib.redirect_stderr(io.StringIO()) as err:
+            status = lab.data.main(['--from', str(empty), *args])
+        return status, err.getvalue()
+
+    def test_a_file_where_the_bundles_folder_belongs_is_named_before_any_work(self):
+        notes = self.tmp / 'notes.txt'
+        notes.write_text('my notes')
+        status, err = self.run_main('--out', str(notes / 'mnist.npz'))
+        self.assertEqual(status, 1)
+        self.assertIn(f'{notes} is a file where the folder belongs', err)
+        self.assertEqual(notes.read_text(), 'my notes')
+
+    def test_a_folder_where_the_bundle_belongs_is_named_before_any_work(self):
+        (self.tmp / 'mnist.npz').mkdir()
+        status, err = self.run_main('--out', str(self.tmp / 'mnist.npz'))
+        self.assertEqual(status, 1)
+        self.assertIn(f"{self.tmp / 'mnist.npz'} is a folder, not a file", err)
 
     def test_a_mirror_that_is_not_a_url_is_refused_before_anything_is_fetched(self):
         done = self.run_script('--mirror', 'mirror.example.org/mnist', '--out',

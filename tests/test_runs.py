@@ -370,6 +370,14 @@ class TestNewRunDir(TempDirTestCase):
         train.assert_not_called()
         self.assertEqual(list(self.tmp.iterdir()), [])
 
+    def test_a_file_above_the_runs_folder_is_named_as_the_file(self):
+        (self.tmp / 'notes.txt').write_text('my notes')
+        with self.assertRaises(RunFolderError) as caught:
+            new_run_dir(self.tmp / 'notes.txt' / 'runs', 'run')
+        self.assertIn(f"{self.tmp / 'notes.txt'} is a file where the folder belongs",
+                      str(caught.exception))
+        self.assertEqual((self.tmp / 'notes.txt').read_text(), 'my notes')
+
 
 class TestDefaultRunName(unittest.TestCase):
     def test_names_the_settings_that_matter(self):
@@ -630,7 +638,7 @@ class TestEnvironmentFaults(TempDirTestCase):
 
     def test_a_file_where_the_runs_folder_should_be_is_named_with_the_fix(self):
         (self.tmp / 'runs').write_text('my notes')
-        self.assertFolderError(str(self.tmp / 'runs'), 'a file is where the folder',
+        self.assertFolderError(f"{self.tmp / 'runs'} is a file where the folder belongs",
                                'move or rename', 'runs_dir')
         self.assertEqual((self.tmp / 'runs').read_text(), 'my notes')
 
