@@ -226,25 +226,38 @@ def _refuse_one_folder_deep(archive, files):
         'compress those; or run collect_submission.ipynb, which builds the archive.')
 
 
+def _damaged(archive, err, name=None):
+    """The one-line GradeError for an archive zipfile cannot read (at member name)."""
+    what = ' '.join(str(err).split())
+    what = what if len(what) <= 120 else what[:119] + '\u2026'
+    where = f': {name!r} cannot be read' if name else ''
+    return GradeError(f'{archive} is damaged{where} ({type(err).__name__}: {what}). Build it '
+                      'again with collect_submission.ipynb.')
+
+
 def _copy_bounded(archive, zipped, member, target, budget):
     """Copy one member to target, stopping at its declared size or what is left of the
     total budget (a header may lie); return the bytes written."""
     limit = min(member.file_size, MAX_MEMBER_BYTES, budget)
     written = 0
-    with zipped.open(member) as source, open(target, 'wb') as out:
-        while True:
-            try:
-                chunk = source.read(2**16)
-            except _UNREADABLE as err:
-                raise GradeError(f'{archive} is damaged: {member.filename!r} cannot be read '
-                                 f'({type(err).__name__}: {err}). Build it again.') from None
-            if not chunk:
-                return written
-            written += len(chunk)
-            if written > limit:
-                raise GradeError(f'{archive} holds {member.filename!r}, which unpacks to more '
-                                 f'than the {limit:,} bytes allowed for it: refused.')
-            out.write(chunk)
+    with open(target, 'wb') as out:
+        try:
+            source = zipped.open(member)
+        except _UNREADABLE as err:
+            raise _damaged(archive, err, member.filename) from None
+        with source:
+            while True:
+                try:
+                    chunk = source.read(2**16)
+                except _UNREADABLE as err:
+                    raise _damaged(archive, err, member.filename) from None
+                if not chunk:
+                    return written
+                written += len(chunk)
+                if written > limit:
+                    raise GradeError(f'{archive} holds {member.filename!r}, which unpacks to '
+                                     f'more than the {limit:,} bytes allowed for it: refused.')
+                out.write(chunk)
 
 
 def unpack(archive, folder):
@@ -261,8 +274,7 @@ def unpack(archive, folder):
         zipped = zipfile.ZipFile(archive)
         members = zipped.infolist()
     except _UNREADABLE as err:
-        raise GradeError(f'{archive} is not a readable zip archive ({type(err).__name__}: '
-                         f'{err}). Build it again with collect_submission.ipynb.') from None
+        raise _damaged(archive, err) from None
     with zipped:
         if len(members) > MAX_MEMBERS:
             raise GradeError(f'{archive} holds {len(members):,} members, over the limit of '
