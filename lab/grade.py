@@ -502,9 +502,10 @@ def _records(path):
     return records
 
 
-def _unfinished(module, outcome, detail):
-    return {'test': f'{module}.({outcome})', 'outcome': 'ERROR', 'seconds': 0.0,
-            'printed': '', 'detail': detail}
+def _unfinished(module, outcome, seconds=0.0):
+    """A row of the table for a module that did not finish or did not run."""
+    return {'test': f'{module}.({outcome})', 'outcome': 'ERROR', 'seconds': seconds,
+            'printed': '', 'detail': ''}
 
 
 def run_module(module, folder, python, seconds, env):
@@ -534,7 +535,7 @@ def run_module(module, folder, python, seconds, env):
         problems.append(('tests', f'{module}: the test runner stopped {where} (exit code '
                                   f'{process.returncode}): '
                                   f"{err_path.read_text(errors='replace').strip()[-1500:]}"))
-        tests.append(_unfinished(module, 'stopped', ''))
+        tests.append(_unfinished(module, 'stopped'))
     printed = out_path.read_text(errors='replace').strip()
     if printed:
         problems.append(('printing', f'{module} printed outside any test: {printed[:200]!r}'))
@@ -558,7 +559,7 @@ def run_tests(folder, python=sys.executable, module_seconds=None, grade_seconds=
         if left <= 0:
             problems.append(('tests', f"{module} was not run: the grade's limit of "
                                       f'{grade_seconds:g} s was used up'))
-            tests.append(_unfinished(module, 'not run', ''))
+            tests.append(_unfinished(module, 'not run'))
             continue
         seconds = min(module_seconds, left)
         found, trouble, hung = run_module(module, folder, python, seconds, env)
@@ -568,9 +569,9 @@ def run_tests(folder, python=sys.executable, module_seconds=None, grade_seconds=
             limit = (f'its limit of {module_seconds:g} s' if seconds == module_seconds
                      else f"the grade's limit of {grade_seconds:g} s")
             problems.append(('tests', f'{module} did not finish within {limit} ({hung}); its '
-                                      'processes were ended. Look for a loop that never ends '
-                                      'or a wait, there.'))
-            tests.append(_unfinished(module, 'did not finish', ''))
+                                      'processes were ended. Look there for a loop that never '
+                                      'ends, or a wait.'))
+            tests.append(_unfinished(module, 'did not finish', seconds))
     problems += [('printing', f"{test['test']} printed {test['printed'][:200]!r}")
                  for test in tests if test['printed']]
     return tests, problems

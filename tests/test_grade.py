@@ -17,6 +17,7 @@ for it. It needs the package index, so it runs only when HW1_FULL_TESTS=1
 """
 import concurrent.futures
 import os
+import select
 import shutil
 import subprocess
 import sys
@@ -427,19 +428,22 @@ class TestTable(unittest.TestCase):
 @needing_mnist
 class GraderTestCase(unittest.TestCase):
     """Builds the course's CSVs once and makes archives from edited copies of the project."""
+    NEEDS_DATA = True
 
     @classmethod
     def setUpClass(cls):
         cls.scratch = Path(tempfile.mkdtemp(prefix='hw1-test-grade-'))
-        cls.data_dir = grade.write_course_data(cls.scratch / 'csv')
+        if cls.NEEDS_DATA:
+            cls.data_dir = grade.write_course_data(cls.scratch / 'csv')
 
     @classmethod
     def tearDownClass(cls):
         shutil.rmtree(cls.scratch)
 
     @classmethod
-    def archive(cls, name, edit=None, drop=()):
-        """An archive of the project's graded files, after edit(folder) and without drop."""
+    def archive(cls, name, edit=None, drop=(), layout=None):
+        """An archive of the project's graded files, after edit(folder) and without drop,
+        laid out by layout({name: bytes}) as a tool would (default: the files alone)."""
         folder = cls.scratch / name
         for part in ('models', 'optimizer'):
             shutil.copytree(ROOT / part, folder / part,
@@ -448,13 +452,11 @@ class GraderTestCase(unittest.TestCase):
         shutil.copy(ROOT / 'utils.py', folder / 'utils.py')
         if edit is not None:
             edit(folder)
-        out = cls.scratch / f'{name}.zip'
-        with zipfile.ZipFile(out, 'w') as archive:
-            for path in sorted(folder.rglob('*')):
-                member = path.relative_to(folder).as_posix()
-                if path.is_file() and member not in drop:
-                    archive.write(path, member)
-        return out
+        files = {path.relative_to(folder).as_posix(): path.read_bytes()
+                 for path in sorted(folder.rglob('*')) if path.is_file()}
+        files = {member: data for member, data in files.items() if member not in drop}
+        return write_zip(cls.scratch / f'{name}.zip',
+                         layout(files) if layout else list(files.items()))
 
 
 def edit_utils(old, new):
@@ -487,6 +489,9 @@ class TestGrade(GraderTestCase):
             edit_utils('import random\n', 'import os\nimport random\n'),
             edit_utils('    X, y = _dataset_arrays(data, label)\n',
                        '    print("batching")\n    X, y = _dataset_arrays(data, label)\n'))),
+        # The project's files as macOS Finder's Compress writes them: it failed, since the
+        # grade took __MACOSX/._utils.py (a resource fork) for a Python file.
+        'macos-finder': dict(layout=finder),
     }
 
     @classmethod
@@ -511,6 +516,13 @@ class TestGrade(GraderTestCase):
         self.assertGreaterEqual(len(report.tests), 40)
         self.assertIn(f'Score: {len(report.tests)}/{len(report.tests)} tests passed', table)
         self.assertIn('necessary, not sufficient', table)
+
+    def test_a_good_archive_zipped_by_macos_finder_passes_saying_what_it_ignored(self):
+        report, table = self.grade('macos-finder')
+        self.assertTrue(report.ok, table)
+        self.assertEqual(len(report.tests), len(self.reports['good'].tests))
+        self.assertEqual(sum('ignored what macOS/Windows add: __MACOSX/' in line
+                             for line in table.splitlines()), 1, table)
 
     def test_an_archive_without_utils_fails_and_says_so(self):
         report, table = self.grade('no-utils')
@@ -543,6 +555,90 @@ class TestGrade(GraderTestCase):
         self.assertTrue(printing, table)
         self.assertTrue(all("printed 'batching\\n" in problem for problem in printing), printing)
         self.assertIn("printed 'batching\\n'", table)
+
+
+# A utils.py that hangs at import without costing CPU, after starting a process that
+# waits too: its pid is written to PIDFILE, for the test to see it ended.
+HANG = """import subprocess as _sp, sys as _sys, threading as _th
+_child = _sp.Popen([_sys.executable, '-c', 'import threading; threading.Event().wait()'])
+with open(PIDFILE, 'w') as _out:
+    _out.write(str(_child.pid))
+_th.Event().wait()
+"""
+
+
+class TestTimeLimits(GraderTestCase):
+    """Two grades of a submission that hangs, with limits of a few seconds: one over a test
+    module's limit, one over the whole grade's. They cost no CPU and run side by side."""
+    NEEDS_DATA = False
+    SECONDS = 4     # enough to start Python and import the hanging utils.py
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        no_data = cls.scratch / 'no-data'
+        no_data.mkdir()
+        runs = {'module': dict(module_seconds=cls.SECONDS, grade_seconds=120,
+                               modules=('tests.test_loading',)),
+                'grade': dict(module_seconds=120, grade_seconds=cls.SECONDS,
+                              modules=('tests.test_loading', 'tests.test_activation'))}
+        cls.pidfiles = {name: cls.scratch / f'{name}.pid' for name in runs}
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            graded = {name: pool.submit(
+                grade.grade, cls.archive(f'hangs-{name}', edit=cls.hang(cls.pidfiles[name])),
+                data_dir=no_data, **limits) for name, limits in runs.items()}
+        cls.reports = {name: future.result() for name, future in graded.items()}
+
+    @staticmethod
+    def hang(pidfile):
+        def edit(folder):
+            path = folder / 'utils.py'
+            path.write_text(f'PIDFILE = {str(pidfile)!r}\n' + HANG + path.read_text())
+        return edit
+
+    def assert_ended(self, pidfile):
+        """The process whose pid is in pidfile has ended (exited, or waits to be reaped)."""
+        self.assertTrue(pidfile.is_file(), 'the hanging utils.py never ran: is the machine '
+                                           f'too busy to start Python within {self.SECONDS} s?')
+        if not hasattr(os, 'pidfd_open'):
+            self.skipTest('no pidfd_open here to watch the process with')
+        try:
+            watched = os.pidfd_open(int(pidfile.read_text()))
+        except ProcessLookupError:
+            return        # ended and reaped
+        try:
+            ready, _, _ = select.select([watched], [], [], 30)  # readable once it has ended
+        finally:
+            os.close(watched)
+        self.assertTrue(ready, f'the process {pidfile.read_text()} the submission started '
+                               'still runs')
+
+    def test_a_module_over_its_limit_is_named_with_the_limit_and_its_processes_ended(self):
+        report = self.reports['module']
+        table = report.table()
+        self.assertFalse(report.ok)
+        self.assertIn(f'tests.test_loading did not finish within its limit of {self.SECONDS} s '
+                      '(while importing it); its processes were ended', table)
+        self.assertIn('tests.test_loading\n    (did not finish)', table)
+        self.assertLess(report.seconds, 60)
+        self.assert_ended(self.pidfiles['module'])
+
+    def test_a_grade_over_its_limit_names_the_module_and_runs_no_more(self):
+        report = self.reports['grade']
+        table = report.table()
+        self.assertIn(f"tests.test_loading did not finish within the grade's limit of "
+                      f'{self.SECONDS} s', table)
+        self.assertIn("tests.test_activation was not run: the grade's limit of "
+                      f'{self.SECONDS} s was used up', table)
+        self.assertLess(report.seconds, 60)
+        self.assert_ended(self.pidfiles['grade'])
+
+    def test_the_default_limits_end_a_hung_grade_within_four_minutes(self):
+        # The CSVs take a few seconds to write before the tests start; sized for the course's
+        # pure-Python reader, 20 s a load on a busy machine, five times in one module.
+        self.assertLessEqual(grade.GRADE_SECONDS + 20, 240)
+        self.assertLessEqual(grade.MODULE_SECONDS, grade.GRADE_SECONDS)
+        self.assertGreaterEqual(grade.MODULE_SECONDS, 5 * 20)
 
 
 def find_python(version):
