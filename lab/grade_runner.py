@@ -44,7 +44,7 @@ class RecordingResult(unittest.TestResult):
         self.current.update(seconds=time.perf_counter() - self.started, printed=printed,
                             stderr=warned)
         self.record(self.current)
-        note(self.results_path, f'after {test.id()}')
+        note(self.results_path, f'after {test.id()}, setting up what comes next')
         super().stopTest(test)
 
     def _fail(self, outcome, err):
