@@ -120,8 +120,9 @@ class Unpacked:
             return ''
         kinds = [label for label, found in OS_EXTRAS.items()
                  if any(found(_parts(name)) for name in self.ignored)]
-        return (f"ignored what macOS/Windows add: {', '.join(kinds)} "
-                f"({len(self.ignored)} file{'s' * (len(self.ignored) != 1)})")
+        count = f"{len(self.ignored)} file{'s' * (len(self.ignored) != 1)}"
+        return _clipped(f"ignored what macOS/Windows add ({count}): {', '.join(kinds)}",
+                        TABLE_WIDTH)
 
 
 def _parts(name):

@@ -212,19 +212,26 @@ class TestOperatingSystemExtras(UnpackTestCase):
         self.assertEqual(self.written(), sorted(SMALL))
         # Resource forks of 4 files and 3 .DS_Store, and the 3 .DS_Store themselves.
         self.assertEqual(unpacked.ignored_line(),
-                         'ignored what macOS/Windows add: __MACOSX/\u2026, ._*, .DS_Store '
-                         '(10 files)')
+                         'ignored what macOS/Windows add (10 files): __MACOSX/\u2026, ._*, '
+                         '.DS_Store')
 
     def test_what_windows_explorer_adds_is_left_out(self):
         unpacked = self.unpack(explorer(SMALL))
         self.assertEqual(self.written(), sorted(SMALL))
         self.assertEqual(unpacked.ignored_line(),
-                         'ignored what macOS/Windows add: Thumbs.db, desktop.ini (2 files)')
+                         'ignored what macOS/Windows add (2 files): Thumbs.db, desktop.ini')
 
     def test_bytecode_caches_of_zip_r_are_left_out(self):
         unpacked = self.unpack(linux_zip_r(SMALL))
         self.assertEqual(self.written(), sorted(SMALL))
-        self.assertIn('__pycache__/\u2026, *.pyc (3 files)', unpacked.ignored_line())
+        self.assertEqual(unpacked.ignored_line(),
+                         'ignored what macOS/Windows add (3 files): __pycache__/\u2026, *.pyc')
+
+    def test_the_line_of_every_extra_fits_the_table(self):
+        every = explorer(SMALL) + finder(SMALL) + linux_zip_r(SMALL)
+        unpacked = grade.Unpacked([], [name for name, _ in every] * 40)
+        self.assertLessEqual(len(unpacked.ignored_line()), grade.TABLE_WIDTH)
+        self.assertIn('(1320 files): __MACOSX/', unpacked.ignored_line())
 
     def test_resource_forks_would_fail_the_import_check(self):
         # Why a Finder archive failed the grade: its ._utils.py is binary, not Python.
@@ -521,7 +528,7 @@ class TestGrade(GraderTestCase):
         report, table = self.grade('macos-finder')
         self.assertTrue(report.ok, table)
         self.assertEqual(len(report.tests), len(self.reports['good'].tests))
-        self.assertEqual(sum('ignored what macOS/Windows add: __MACOSX/' in line
+        self.assertEqual(sum('ignored what macOS/Windows add (' in line
                              for line in table.splitlines()), 1, table)
 
     def test_an_archive_without_utils_fails_and_says_so(self):
