@@ -1,11 +1,15 @@
-"""Runs test modules and writes each test's outcome, time and printed output as JSON.
+"""Runs test modules and appends each test's outcome, time and printed output to a file,
+one JSON object a line.
 
-    python -I grade_runner.py RESULTS.json tests.test_loading tests.test_network ...
+    python -I grade_runner.py RESULTS.jsonl tests.test_loading
 
 lab/grade.py runs this in the grader's folder, with the interpreter under
 test, so it uses the standard library only and runs on Python 3.8+. Each
 test's stdout and stderr are caught separately: anything the graded code
 prints during a test shows up there, which the course would score as 0.
+RESULTS.jsonl.running always says where the run is ('in TEST', 'after TEST',
+'while importing it', 'done'), so that a grade that ends a hung run can say where it hung;
+each record is written as its test ends, so the tests before it keep theirs.
 """
 import io
 import json
@@ -18,11 +22,16 @@ import unittest
 class RecordingResult(unittest.TestResult):
     """A TestResult that keeps, per test: outcome, seconds, what it printed, and the traceback."""
 
-    def __init__(self):
+    def __init__(self, results_path):
         super().__init__()
-        self.records = []
+        self.results_path = results_path
+
+    def record(self, record):
+        with open(self.results_path, 'a', encoding='utf-8') as out:
+            out.write(json.dumps(record) + '\n')
 
     def startTest(self, test):
+        note(self.results_path, f'in {test.id()}')
         super().startTest(test)
         self.current = {'test': test.id(), 'outcome': 'pass', 'detail': ''}
         self.started = time.perf_counter()
@@ -34,7 +43,8 @@ class RecordingResult(unittest.TestResult):
         sys.stdout, sys.stderr = self.saved
         self.current.update(seconds=time.perf_counter() - self.started, printed=printed,
                             stderr=warned)
-        self.records.append(self.current)
+        self.record(self.current)
+        note(self.results_path, f'after {test.id()}, setting up what comes next')
         super().stopTest(test)
 
     def _fail(self, outcome, err):
@@ -49,7 +59,7 @@ class RecordingResult(unittest.TestResult):
         super().addError(test, err)
         if not hasattr(self, 'current') or self.current['test'] != test.id():
             # A module that cannot even be imported: no startTest came first.
-            self.records.append({'test': test.id(), 'outcome': 'ERROR', 'seconds': 0.0,
+            self.record({'test': test.id(), 'outcome': 'ERROR', 'seconds': 0.0,
                                  'printed': '', 'stderr': '',
                                  'detail': ''.join(traceback.format_exception(*err))})
             return
@@ -59,7 +69,7 @@ class RecordingResult(unittest.TestResult):
         super().addSkip(test, reason)
         if getattr(self, 'current', {}).get('test') != test.id():
             # A whole class skipped: no startTest came first.
-            self.records.append({'test': test.id(), 'outcome': 'skip', 'seconds': 0.0,
+            self.record({'test': test.id(), 'outcome': 'skip', 'seconds': 0.0,
                                  'printed': '', 'stderr': '', 'detail': reason})
             return
         self.current.update(outcome='skip', detail=reason)
@@ -69,13 +79,18 @@ class RecordingResult(unittest.TestResult):
         self.current['outcome'] = 'FAIL'
 
 
+def note(results_path, where):
+    """Say where the run is, for the grade to read if it has to end the run."""
+    with open(results_path + '.running', 'w', encoding='utf-8') as out:
+        out.write(where)
+
+
 def main(results_path, modules):
     sys.path.insert(0, '.')
+    note(results_path, 'while importing it')
     suite = unittest.defaultTestLoader.loadTestsFromNames(modules)
-    result = RecordingResult()
-    suite.run(result)
-    with open(results_path, 'w') as out:
-        json.dump(result.records, out, indent=1)
+    suite.run(RecordingResult(results_path))
+    note(results_path, 'done')
 
 
 if __name__ == '__main__':

@@ -133,6 +133,18 @@ class TestCollection(NotebookTestCase):
         self.assertIn('the pre-flight grade failed (1/1 tests passed, 1 problem(s))',
                       str(caught.exception))
 
+    def test_an_archive_the_grade_refuses_is_one_problem_line_and_the_end_fails(self):
+        refused = grade.GradeError('hw1_code_submission.zip unpacks to 40,000,000 bytes, over '
+                                   'the limit of 33,554,432')
+        collect = collecting.Collection(root=self.tmp)
+        with mock.patch.object(collecting.grade, 'grade', side_effect=refused):
+            printed = quietly(lambda: (collect.build_archive(), collect.grade()))[1]
+        self.assertIn('PROBLEM: the archive could not be graded: hw1_code_submission.zip unpacks '
+                      'to 40,000,000 bytes, over the limit of 33,554,432\n', printed)
+        self.assertNotIn('Traceback', printed)
+        with self.assertRaises(collecting.CollectError):
+            quietly(collect.finish)
+
     def test_a_quick_run_is_a_problem_and_partial_run_a_warning(self):
         self.write(executed(template(), {'QUICK': True}), 'runs/main.ipynb')
         refused = collecting.Collection(root=self.tmp)
