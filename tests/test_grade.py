@@ -482,7 +482,8 @@ class TestGrade(GraderTestCase):
     ARCHIVES = {
         'good': {},
         'no-utils': dict(drop=('utils.py',)),
-        'bundle-only': dict(edit=edit_utils('csv = _find(CSV_FILES[split])', 'csv = None')),
+        'bundle-only': dict(edit=edit_utils('for name in (CSV_FILES[split], BUNDLE):',
+                                            'for name in (BUNDLE,):')),
         # Two faults the grade finds apart, by its import rule and by what a test printed.
         'imports-os-and-prints': dict(edit=edits(
             edit_utils('import random\n', 'import os\nimport random\n'),
