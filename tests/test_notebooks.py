@@ -248,6 +248,9 @@ class TestNotebooks(unittest.TestCase):
 
     # -- collect_submission.ipynb ----------------------------------------------
 
+    @full_only('collect end to end from the quick run, with answers written afterwards, through '
+               'the pre-flight grade and LaTeX (about 20 s; tests.test_writeup, test_pdf and '
+               'test_collect test its steps)')
     def test_collect_merges_answers_written_after_the_headless_run(self):
         missing = missing_tex_tools()
         if missing and not TEX_REQUIRED:
