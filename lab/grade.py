@@ -511,7 +511,8 @@ def _unfinished(module, outcome, seconds=0.0):
 
 def run_module(module, folder, python, seconds, env):
     """Run one test module in folder with python, ending it (and every process it started)
-    after seconds; return (per-test dicts, problems, whether it timed out)."""
+    after seconds; return (per-test dicts, problems, None) or, if it timed out,
+    (per-test dicts, problems, where it was: the runner's note, or 'starting')."""
     work = Path(folder).parent
     results, note = work / f'{module}.jsonl', work / f'{module}.jsonl.running'
     out_path, err_path = work / f'{module}.out', work / f'{module}.err'
@@ -520,7 +521,7 @@ def run_module(module, folder, python, seconds, env):
             process = _start([python, '-I', str(RUNNER), str(results), module], folder, env,
                              out, err)
         except OSError as error:
-            return [], [('tests', f'cannot run {python} ({error.strerror})')], False
+            return [], [('tests', f'cannot run {python} ({error.strerror})')], None
         try:
             process.wait(timeout=seconds)
             timed_out = False
@@ -529,7 +530,8 @@ def run_module(module, folder, python, seconds, env):
         finally:
             _end(process)     # also what it started and left running
     tests, problems = _records(results), []
-    where = note.read_text(errors='replace') if note.is_file() else 'starting'
+    # The runner's note of where it is; empty if it was ended while writing it.
+    where = (note.read_text(errors='replace') if note.is_file() else '') or 'starting'
     if timed_out:
         return tests, problems, where
     if where != 'done':
@@ -540,7 +542,7 @@ def run_module(module, folder, python, seconds, env):
     printed = out_path.read_text(errors='replace').strip()
     if printed:
         problems.append(('printing', f'{module} printed outside any test: {printed[:200]!r}'))
-    return tests, problems, False
+    return tests, problems, None
 
 
 def run_tests(folder, python=sys.executable, module_seconds=None, grade_seconds=None,
@@ -566,7 +568,7 @@ def run_tests(folder, python=sys.executable, module_seconds=None, grade_seconds=
         found, trouble, hung = run_module(module, folder, python, seconds, env)
         tests += found
         problems += trouble
-        if hung:
+        if hung is not None:
             limit = (f'its limit of {module_seconds:g} s' if seconds == module_seconds
                      else f"the grade's limit of {grade_seconds:g} s")
             problems.append(('tests', f'{module} did not finish within {limit} ({hung}); its '

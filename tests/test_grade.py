@@ -567,6 +567,22 @@ _th.Event().wait()
 """
 
 
+@unittest.skipIf(os.name == 'nt', 'a POSIX shell script stands in for the Python under test')
+class TestAModuleEndedWhileWritingItsNote(unittest.TestCase):
+    def test_it_is_still_reported_as_over_its_limit(self):
+        # A "Python" that leaves the runner's note empty, as one ended mid-write would,
+        # then waits: the grade must still call the module hung, not let it pass unseen.
+        with tempfile.TemporaryDirectory() as tmp:
+            python = Path(tmp) / 'python'
+            python.write_text('#!/bin/sh\n: > "$3.running"\nexec sleep 1000\n')
+            python.chmod(0o755)
+            (Path(tmp) / 'submission').mkdir()
+            tests, problems, hung = grade.run_module(
+                'tests.test_loss', Path(tmp) / 'submission', str(python), 1, dict(os.environ))
+        self.assertEqual(hung, 'starting')
+        self.assertEqual(tests, [])
+
+
 class TestTimeLimits(GraderTestCase):
     """Two grades of a submission that hangs, with limits of a few seconds: one over a test
     module's limit, one over the whole grade's. They cost no CPU and run side by side."""
