@@ -221,9 +221,11 @@ def _as_int_reads(path, text, row):
     lines, start = [], 0
     for line in text.split(b'\n')[:-1]:
         values = line.decode('utf-8', 'replace').split(',')
-        if len(values) > 1 or values[0].strip():  # a blank line stays blank, to be skipped
+        if len(values) > 1 or values[0].strip():
             values = [_int_read(path, text, row, start, line, column, value)
                       for column, value in enumerate(values)]
+        else:
+            values = []    # a line of white space only: left empty, to be skipped
         lines.append(','.join(values))
         start += len(line) + 1
     return ('\n'.join(lines) + '\n').encode()

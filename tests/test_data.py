@@ -677,6 +677,15 @@ class TestCsvAsTheCourseReadsIt(TempDirTestCase):
         self.assertEqual(labels, [3, 3])
         self.assertEqual(data, [[7 / 255] * 784] * 2)
 
+    def test_lines_of_other_white_space_are_skipped_too(self):
+        # Form feed, no-break and ideographic spaces alone on a line: once looped for ever.
+        for blank in ('\x0c', '\xa0', '\u3000', ' \x0c\t'):
+            with self.subTest(blank=repr(blank)):
+                self.write('3', '7', newline=f'\n{blank}\n')
+                data, labels = utils.load_csv(str(self.path))
+                self.assertEqual(labels, [3, 3])
+                self.assertEqual(data, [[7 / 255] * 392 + [7 / 255] * 392] * 2)
+
     def test_signs_leading_zeros_and_underscores_are_read_as_int_reads_them(self):
         for label, pixel in (('+3', '+7'), ('03', '0007'), ('0003', '00000255'), ('-0', '-0'),
                              ('+0_3', '2_5_5'), ('3', '1_2')):
