@@ -243,6 +243,7 @@ class Plan:
         return train(config, name, runs_dir=self.runs_dir, seed=seed, **self.overrides)
 
     def sweep(self, parameter):
-        """A new Sweep of the sweep config over parameter, in the folder start() made for it."""
+        """A new Sweep of the sweep config over parameter, in the folder start() made for it
+        (again when its first cell runs again, so that it takes the runs started there)."""
         return Sweep(self.sweep_config, parameter, runs_dir=self.runs_dir, seed=self.seed,
-                     folder=self.folders.pop(parameter, None), **self.overrides)
+                     folder=self.folders.get(parameter), **self.overrides)

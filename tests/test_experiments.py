@@ -494,6 +494,18 @@ class TestBackgroundRuns(TempDirTestCase):
         self.assertIn('sweep_learning_rate', folders)
         self.assertNotIn('sweep_learning_rate-2', folders)   # the cells used the started folders
 
+    def test_a_sweep_cell_run_again_takes_the_started_runs_from_the_same_folder(self):
+        in_small_course_folder(self)
+        plan = notebook.Plan(SWEEP, TUNING, seed=0, epochs=1, runs_dir=self.tmp / 'runs')
+        with contextlib.redirect_stdout(io.StringIO()):
+            plan.start(2)
+            first, again = plan.sweep('learning_rate'), plan.sweep('learning_rate')
+            self.assertEqual(again.folder, first.folder)
+            started = len(parallel._started)
+            result = again.train(0.1)      # started in the background: taken, not trained twice
+        self.assertEqual(len(parallel._started), started - 1)
+        self.assertEqual(result.run_dir, first.folder / 'learning_rate_0.1')
+
     def test_the_plan_names_every_run_the_pool_starts_and_refuses_others(self):
         plan = notebook.Plan(SWEEP, TUNING, seed=3)
         names = [name for *_, name, _ in plan.planned()]
