@@ -369,6 +369,23 @@ class TestNotebookSurvivesADivergedRun(unittest.TestCase):
                           if o.output_type == 'error'], [])
 
 
+class TestATunedSoftmaxModel(unittest.TestCase):
+    """config_exp.yaml is the student's: set to SoftmaxRegression, cell 29 shows its digit
+    templates, not a two-layer net's hidden units."""
+
+    def test_cell_29_draws_the_softmax_templates(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            repo = copy_repo(Path(tmp) / 'hw1')
+            only_cells({1, 2, 4, 28, 29}, repo / 'main.ipynb')
+            main = execute(repo / 'main.ipynb', repo / 'runs' / 'main.ipynb', repo, QUICK=True,
+                           WORKERS=1, TUNING_CONFIG='configs/config_softmax.yaml')
+            saved = sorted(path.name for path in (repo / 'runs' / 'best').glob('*.png'))
+        self.assertIn('softmax_templates.png', saved)
+        self.assertNotIn('hidden_units.png', saved)
+        self.assertEqual([o for c in main.cells for o in c.get('outputs', [])
+                          if o.output_type == 'error'], [])
+
+
 def code_sources(path):
     """The sources of a notebook's code cells, in order."""
     return [cell.source for cell in nbformat.read(str(path), as_version=4).cells
