@@ -14,7 +14,7 @@ import os
 import zipfile
 from pathlib import Path
 
-from lab.files import write_atomically
+from lab.files import file_in_the_way, write_atomically
 from lab.grade import REQUIRED
 
 ARCHIVE_NAME = 'hw1_code_submission.zip'
@@ -130,7 +130,7 @@ def _archive_target(root, out, names):
     if target.is_dir():
         raise ArchiveError(f"{given!r} is a folder, not a file: give the archive a file name, "
                            f"e.g. '{Path(given, ARCHIVE_NAME)}'.")
-    file = next((folder for folder in target.parents if folder.is_file()), None)
+    file = file_in_the_way(target)
     if file is not None:
         raise ArchiveError(f'{given!r}: {file} is a file where the folder belongs; give the '
                            'archive a path in a folder.')

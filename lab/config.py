@@ -23,6 +23,7 @@ import yaml
 
 import utils
 from lab import ROOT
+from lab.files import file_in_the_way
 from lab.parameters import MAX_EPOCHS, shown, whole_number
 from models import SoftmaxRegression, TwoLayerNet
 
@@ -275,9 +276,10 @@ def _syntax_error(source, err, text):
 def _wrong_kind(source, path):
     """The ConfigError of a path that names no config file: a folder, a path through a file,
     something that is not a file (a device, a pipe), or nothing at all."""
-    through = next((parent for parent in path.parents if parent.is_file()), None)
+    through = file_in_the_way(path)
     if through is not None:
-        return ConfigError(f'config file {source}: {through} is a file, not a folder.')
+        return ConfigError(f'config file {source}: {through} is a file where the folder '
+                           'belongs.')
     if path.is_dir():
         return ConfigError(f'{source} is a folder, not a config file; give a YAML file, such '
                            f"as {Path('configs', 'config_exp.yaml')}.")

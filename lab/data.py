@@ -27,7 +27,7 @@ import numpy as np
 
 import utils
 from lab import ROOT
-from lab.files import write_atomically
+from lab.files import file_in_the_way, write_atomically
 
 DATA_DIR = ROOT / 'data'
 BUNDLE_PATH = DATA_DIR / utils.BUNDLE
@@ -154,7 +154,7 @@ def wrong_kind(path):
     path = Path(path)
     if path.is_dir():
         return utils.MnistDataError(f'{path} is a folder, not a file: move or rename it.')
-    file = next((folder for folder in path.parents if folder.is_file()), None)
+    file = file_in_the_way(path)
     if file is not None:
         return utils.MnistDataError(f'{path}: {file} is a file where the folder belongs; '
                                     'move or rename that file.')

@@ -1,4 +1,4 @@
-"""Writing a file whole or not at all.
+"""Files: writing one whole or not at all, and the file that stands where a folder belongs.
 
     write_atomically(path, text_or_bytes)
     write_atomically(path, lambda out: np.savez_compressed(out, **arrays))
@@ -11,6 +11,12 @@ is (not tempfile's private 0600), so the result has the usual permissions.
 import contextlib
 import os
 from pathlib import Path
+
+
+def file_in_the_way(path):
+    """The first of path's folders that is a file, so that path cannot be made or read
+    ("X is a file where the folder belongs"); None if there is none."""
+    return next((folder for folder in Path(path).parents if folder.is_file()), None)
 
 
 def write_atomically(path, content):

@@ -27,7 +27,7 @@ import numpy as np
 import utils
 from lab import ROOT, data
 from lab.config import build_model, load_config
-from lab.files import write_atomically
+from lab.files import file_in_the_way, write_atomically
 from lab.parameters import whole_number
 from optimizer import SGD
 
@@ -196,7 +196,7 @@ def write_problem(err, folder):
     """What the OSError err, met while writing into folder, means and how to fix it."""
     if isinstance(err, (FileExistsError, NotADirectoryError)):
         folder = Path(folder)
-        file = next((path for path in (folder, *folder.parents) if path.is_file()), folder)
+        file = folder if folder.is_file() else file_in_the_way(folder) or folder
         return f'{file} is a file where the folder belongs: move or rename that file'
     if isinstance(err, FileNotFoundError):
         return f'the folder {folder} is gone (deleted while in use?): create it again'

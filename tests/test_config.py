@@ -222,8 +222,8 @@ class TestFiles(TempDirTestCase):
 
     def test_a_path_through_a_file_names_that_file(self):
         config = write(self.tmp, 'Train: {}\n')
-        message = assert_config_error(self, config / 'exp.yaml', f'{config} is a file, not a '
-                                      'folder')
+        message = assert_config_error(self, config / 'exp.yaml', f'{config} is a file where the '
+                                      'folder belongs')
         self.assertNotIn('does not exist', message)
 
     def test_an_empty_path_is_named_as_such_never_taken_for_the_repository(self):
