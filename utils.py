@@ -310,13 +310,18 @@ def _read_csv(path, block_size=1 << 18):
     return tuple(np.concatenate(columns) for columns in zip(*parts))
 
 
+def load_mnist_train_bytes():
+    """The 60,000 training images (60000, 784) uint8 and their labels (60000,) int64."""
+    return _read_split('train')
+
+
 def load_mnist_trainval_bytes():
     """The training file split into its first 80% (train) and last 20% (validation), unshuffled.
 
     Returns train_images (48000, 784) uint8, train_y (48000,) int64, val_images
     (12000, 784) uint8, val_y (12000,) int64; each pixel is byte / 255.
     """
-    images, labels = _read_split('train')
+    images, labels = load_mnist_train_bytes()
     cut = int(TRAIN_FRACTION * len(images))
     return images[:cut], labels[:cut], images[cut:], labels[cut:]
 

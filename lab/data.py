@@ -2,7 +2,8 @@
 
     verify()          # written back as the four original IDX files, the data must have
                       # their SHA-256: not a single pixel may differ
-    splits()          # utils' six arrays, read and verified once per process
+    originals()       # utils' whole training and test sets, verified once per process
+    splits()          # the six arrays training reads: utils' 80/20 split of them
     download(); build_bundle()    # fetch the originals again and rebuild data/mnist.npz
 
 data/mnist.npz holds the four original files' arrays (train_images (60000, 28, 28),
@@ -94,26 +95,45 @@ def _stamp(path):
 _cache = {}
 
 
-def splits():
-    """utils' data as bytes: train_images, train_y, val_images, val_y, test_images, test_y
-    (images (N, 784) uint8, labels (N,) int64), verified against MNIST's SHA-256.
+def _cached(what, read):
+    """read(), kept per process under what until a file utils may read changes."""
+    candidates = [Path(folder) / name for folder in utils.DATA_FOLDERS
+                  for name in (utils.BUNDLE, *utils.CSV_FILES.values())]
+    key = (what, os.getcwd(), tuple(_stamp(path) for path in candidates))
+    if key not in _cache:
+        value = read()
+        for old in [old for old in _cache if old[0] == what]:
+            del _cache[old]
+        _cache[key] = value
+    return _cache[key]
+
+
+def _read_originals():
+    train_images, train_y = utils.load_mnist_train_bytes()
+    test_images, test_y = utils.load_mnist_test_bytes()
+    verify('train_images', (len(train_images), 28, 28), train_images)
+    verify('train_labels', (len(train_y),), train_y.astype(np.uint8))
+    verify('test_images', (len(test_images), 28, 28), test_images)
+    verify('test_labels', (len(test_y),), test_y.astype(np.uint8))
+    return train_images, train_y, test_images, test_y
+
+
+def originals():
+    """MNIST as utils reads it, whole: train_images (60000, 784) uint8, train_y (60000,)
+    int64, test_images, test_y, verified against MNIST's SHA-256 (the course's CSVs for a
+    grade are written from these: they never depend on the split a student writes).
 
     Read once per process, and again whenever a file utils may read has changed.
     """
-    candidates = [Path(folder) / name for folder in utils.DATA_FOLDERS
-                  for name in (utils.BUNDLE, *utils.CSV_FILES.values())]
-    key = (os.getcwd(), tuple(_stamp(path) for path in candidates))
-    if key not in _cache:
-        train_images, train_y, val_images, val_y = utils.load_mnist_trainval_bytes()
-        test_images, test_y = utils.load_mnist_test_bytes()
-        train_count = len(train_images) + len(val_images)
-        verify('train_images', (train_count, 28, 28), train_images, val_images)
-        verify('train_labels', (train_count,), train_y.astype(np.uint8), val_y.astype(np.uint8))
-        verify('test_images', (len(test_images), 28, 28), test_images)
-        verify('test_labels', (len(test_y),), test_y.astype(np.uint8))
-        _cache.clear()
-        _cache[key] = train_images, train_y, val_images, val_y, test_images, test_y
-    return _cache[key]
+    return _cached('originals', _read_originals)
+
+
+def splits():
+    """utils' data as bytes: train_images, train_y, val_images, val_y, test_images, test_y
+    (images (N, 784) uint8, labels (N,) int64): the whole data verified (originals()), the
+    split utils.load_mnist_trainval_bytes' own. Cached as originals() is."""
+    _, _, test_images, test_y = originals()
+    return _cached('splits', lambda: (*utils.load_mnist_trainval_bytes(), test_images, test_y))
 
 
 # ---------------------------------------------------------------------------

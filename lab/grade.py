@@ -319,11 +319,10 @@ def write_csv(path, images, labels, rows_per_chunk=2000):
 
 def write_course_data(folder):
     """Write data/mnist_train.csv and data/mnist_test.csv, the course's layout, under folder."""
-    train_images, train_y, val_images, val_y, test_images, test_y = data.splits()
+    train_images, train_y, test_images, test_y = data.originals()
     data_dir = Path(folder) / 'data'
     data_dir.mkdir(parents=True, exist_ok=True)
-    write_csv(data_dir / CSV_NAMES['train'], np.concatenate([train_images, val_images]),
-              np.concatenate([train_y, val_y]))
+    write_csv(data_dir / CSV_NAMES['train'], train_images, train_y)
     write_csv(data_dir / CSV_NAMES['test'], test_images, test_y)
     return data_dir
 
