@@ -13,7 +13,6 @@ import unittest
 
 import matplotlib
 import matplotlib.pyplot as plt
-import numpy as np
 
 import utils
 
@@ -80,10 +79,6 @@ class TestPlotCurvesHeadless(unittest.TestCase):
                 utils.plot_curves(*histories(epochs))
                 self.assertCurvesDrawn(epochs)
                 plt.close('all')
-
-    def test_plots_lists_of_numpy_floats(self):
-        utils.plot_curves(*[list(np.array(h)) for h in histories(5)])
-        self.assertCurvesDrawn(5)
 
     def test_save_only_leaves_no_figure_open_unless_it_showed_them(self):
         before = plt.get_fignums()
