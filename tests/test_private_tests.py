@@ -56,11 +56,16 @@ EXPENSIVE = {'TestSplitFacts': 'the validation split taken from the wrong end',
 
 
 @dataclass(frozen=True)
-class Fault:
-    """One realistic mistake: in file, the text old (found exactly once) written as new."""
+class Edit:
+    """In file, the text old (found exactly once) written as new."""
     file: str
     old: str
     new: str
+
+
+@dataclass(frozen=True)
+class Fault(Edit):
+    """A realistic mistake, and the section of the rubric whose points it must cost."""
     section: str
 
 
@@ -90,6 +95,32 @@ FAULTS = {
         'for start in range(0, len(X) - batch_size + 1, batch_size)', 'data loading'),
 }
 SPLIT_FAULT = EXPENSIVE['TestSplitFacts']
+# Right answers written another way the handout allows: the private tests must pass them.
+HONEST = (
+    Edit('models/_base_network.py',
+         'exp = np.exp(scores - np.max(scores, axis=1, keepdims=True))\n'
+         '        return exp / exp.sum(axis=1, keepdims=True)',
+         'shifted = scores - np.max(scores, axis=1, keepdims=True)\n'
+         '        return np.exp(shifted - np.log(np.sum(np.exp(shifted), axis=1, '
+         'keepdims=True)))'),
+    Edit('models/_base_network.py', 'return float(np.mean(-np.log(np.maximum(picked, _TINY))))',
+         'return np.mean(-np.log(picked + 1e-7))'),
+    Edit('models/_base_network.py', 'return float(np.mean(np.argmax(x_pred, axis=1) == y))',
+         'return np.sum(np.argmax(x_pred, axis=1) == y) / len(y)'),
+    Edit('models/_base_network.py', 'return 1.0 / (1.0 + np.exp(-X))',
+         'return 0.5 * (1.0 + np.tanh(0.5 * X))'),
+    Edit('models/_base_network.py', 'return np.maximum(X, 0.0)', 'return X * (X > 0)'),
+    Edit('models/_base_network.py', 'return (X > 0).astype(np.float64)',
+         'return (X >= 0).astype(np.float64)'),
+    Edit('models/two_layer_nn.py', 'dz1 = da1 * (a1 * (1.0 - a1))',
+         'dz1 = da1 * self.sigmoid_dev(z1)'),
+    Edit('optimizer/_base_optimizer.py', 'model.gradients[name] += self.reg * weight',
+         'model.gradients[name] = model.gradients[name] + self.reg * weight'),
+    Edit('optimizer/sgd.py', 'weight -= self.learning_rate * model.gradients[name]',
+         'model.weights[name] = weight - self.learning_rate * model.gradients[name]'),
+    Edit('utils.py', '    if not save_only:\n        plt.show()\n',
+         "    if not save_only:\n        plt.show()\n        plt.close('all')\n"),
+)
 
 
 def write_graded_files(folder, change=None):
@@ -108,15 +139,16 @@ def stripped(file, source):
     return surface.strip(source, file) if file in surface.FILES else source
 
 
-def faulty(fault):
-    """change() for write_graded_files that puts fault into its file."""
+def edited(*edits):
+    """change() for write_graded_files that makes the edits."""
     def change(file, source):
-        if file != fault.file:
-            return source
-        if source.count(fault.old) != 1:
-            raise AssertionError(f'{fault.file} no longer holds {fault.old!r} exactly once: '
-                                 'update FAULTS in tests/test_private_tests.py')
-        return source.replace(fault.old, fault.new)
+        for edit in edits:
+            if edit.file == file:
+                if source.count(edit.old) != 1:
+                    raise AssertionError(f'{file} no longer holds {edit.old!r} exactly once: '
+                                         'update tests/test_private_tests.py')
+                source = source.replace(edit.old, edit.new)
+        return source
     return change
 
 
@@ -191,7 +223,7 @@ class PrivateRunTestCase(TempDirTestCase):
 
     def assertOnlySectionFails(self, fault_name, classes):
         fault = FAULTS[fault_name]
-        found = self.run_variant(faulty(fault), classes)
+        found = self.run_variant(edited(fault), classes)
         own = {name: found[name] for name in found if SECTIONS[name][1] == fault.section}
         others = {name: found[name] for name in found if SECTIONS[name][1] != fault.section}
         self.assertTrue(any(v.startswith('fail') for v in own.values()),
@@ -242,6 +274,15 @@ class TestEachFaultLosesPointsInItsOwnSectionOnly(PrivateRunTestCase):
         self.assertOnlyItsSectionFails(SPLIT_FAULT)
 
 
+class TestRightAnswersWrittenOtherWaysPass(PrivateRunTestCase):
+    def test_every_class_that_sees_models_or_optimizer_passes_honest_alternatives(self):
+        edits = [edit for edit in HONEST if edit.file != 'utils.py']
+        classes = [name for name in SECTIONS
+                   if name not in EXPENSIVE and SECTIONS[name][0] != 'test_private_loading']
+        found = self.run_variant(edited(*edits), classes)
+        self.assertEqual({name: v for name, v in found.items() if v != 'pass'}, {})
+
+
 class TestSectionIsolation(unittest.TestCase):
     """What the runs above leave out, shown by what each module imports and calls."""
 
@@ -270,11 +311,11 @@ class TestSectionIsolation(unittest.TestCase):
                       if isinstance(node, ast.ClassDef) and node.name.startswith('Test')}
         self.assertEqual(found, {(module, name) for name, (module, _) in SECTIONS.items()})
 
-    def test_every_fault_still_matches_the_code(self):
-        for name, fault in FAULTS.items():
-            with self.subTest(fault=name):
-                self.assertEqual((ROOT / fault.file).read_text(encoding='utf-8')
-                                 .count(fault.old), 1)
+    def test_every_fault_and_alternative_still_matches_the_code(self):
+        for edit in [*FAULTS.values(), *HONEST]:
+            with self.subTest(edit=edit.new):
+                self.assertEqual((ROOT / edit.file).read_text(encoding='utf-8').count(edit.old),
+                                 1)
 
 
 class TestSplitConstantsAreMnists(unittest.TestCase):
@@ -312,6 +353,10 @@ class TestTheWholeMatrix(unittest.TestCase):
     def test_the_solution_passes_every_private_class(self):
         self.assertEqual({name: v for name, v in self.table['solution'].items() if v != 'pass'},
                          {})
+
+    def test_right_answers_written_other_ways_pass_every_private_class(self):
+        self.assertEqual({name: v for name, v in self.table['honest alternatives'].items()
+                          if v != 'pass'}, {})
 
     def test_the_release_fails_every_private_class(self):
         self.assertEqual({name: v for name, v in self.table['release stubs'].items()
@@ -372,8 +417,8 @@ def matrix():
     """{variant: {class: verdict}} for the solution, the release and every fault: every
     private class against each (about 40 s; print it with
     `python -c 'import pprint, tests.test_private_tests as t; pprint.pprint(t.matrix())'`)."""
-    variants = {'solution': None, 'release stubs': stripped,
-                **{name: faulty(fault) for name, fault in FAULTS.items()}}
+    variants = {'solution': None, 'release stubs': stripped, 'honest alternatives': edited(*HONEST),
+                **{name: edited(fault) for name, fault in FAULTS.items()}}
     table = {}
     for variant, change in variants.items():
         with tempfile.TemporaryDirectory(prefix='hw1-private-matrix-') as folder:
