@@ -18,7 +18,7 @@ from tests import needing_mnist
 # Facts of MNIST's 60,000 training images, computed once with numpy from data/mnist.npz
 # (np.bincount of train_labels[:48000] and [48000:]; hashlib.sha256 of the row's 784 uint8
 # pixels) and checked against the original IDX files. tests/test_private_tests.py checks
-# them again against the bundle.
+# them again, against the training file verified by its SHA-256.
 TRAIN_DIGIT_COUNTS = (4729, 5470, 4762, 4889, 4655, 4324, 4748, 4968, 4653, 4802)
 VAL_DIGIT_COUNTS = (1194, 1272, 1196, 1242, 1187, 1097, 1170, 1297, 1198, 1147)
 # row of the training file -> (its label, the sum of its 784 pixels 0-255, their SHA-256)
