@@ -39,7 +39,8 @@ ENGINE = ('lab/__init__.py', 'lab/grade.py', 'lab/grade_runner.py', 'lab/data.py
           'lab/files.py', 'lab/points.py', 'lab/autograder.py', 'lab/import_check.py',
           'utils.py')   # utils: lab.data reads the bundle's names from it; never on the tests' path
 BUNDLE = 'data/mnist.npz'
-MANIFEST = 'tests.json'           # the test ids of each module, listed when the zip is built
+# Listed when the zip is built: the test ids of each module, and those the release passes.
+MANIFEST = 'tests.json'
 COURSE_DATA = ROOT / 'course'     # setup.sh writes the course's CSVs into its data/
 IMPORT_CHECK = 'tests.test_graded_files_import'
 DEFAULT_ROOT = '/autograder'
@@ -126,22 +127,52 @@ def test_ids(module):
     return ids
 
 
+def every_id(listed):
+    """The test ids of a listing, public then private."""
+    return [test_id for kind in listed.values() for ids in kind.values() for test_id in ids]
+
+
 def manifest(public=points.PUBLIC_TESTS, private=()):
     """{'public': {module: [test ids]}, 'private': {...}}, every class checked against
     lab.points (BuildError naming the classes it lacks)."""
     listed = {kind: {module: test_ids(module) for module in modules}
               for kind, modules in (('public', public), ('private', private))}
-    every = [test_id for kind in listed.values() for ids in kind.values() for test_id in ids]
+    every = every_id(listed)
     unknown = sorted({test_id.rsplit('.', 1)[0] for test_id in every
                       if test_id.split('.')[-2] not in points.CLASSES})
     if unknown:
         raise BuildError(f"test classes missing from lab/points.py's CLASSES: "
                          f"{', '.join(unknown)}. Give each a section (or None for 0 points).")
-    try:
-        points.max_scores(every)
-    except ValueError as err:
-        raise BuildError(str(err)) from None
     return listed
+
+
+def stub_passes(listed):
+    """The tests of listed that the student release passes (lab.surface.strip on each of
+    lab.surface.FILES), graded with lab.grade's engine on the bundle's data."""
+    from lab import surface
+    with tempfile.TemporaryDirectory(prefix='hw1-autograder-build-') as scratch:
+        folder = Path(scratch) / 'submission'
+        for name in grade.ALLOWED_IMPORTS:
+            source = (ROOT / name).read_text(encoding='utf-8')
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            (folder / name).write_text(surface.strip(source, name) if name in surface.FILES
+                                       else source, encoding='utf-8')
+        (folder / 'data').mkdir()
+        os.symlink(ROOT / BUNDLE, folder / BUNDLE)
+        add_tests(folder, listed, import_check=False)
+        records, problems = grade.run_tests(folder, modules=[*listed['public'],
+                                                             *listed['private']])
+    stopped = [problem for check, problem in problems if check == 'tests']
+    if stopped:
+        raise BuildError('the student release cannot be graded to the end, so the tests it '
+                         f"passes are unknown: {'; '.join(stopped)}")
+    return sorted(record['test'] for record in records if record['outcome'] == 'pass')
+
+
+def read_manifest(root=ROOT):
+    """(listed, stub passes) as build() wrote them into the zip."""
+    written = json.loads((root / MANIFEST).read_text())
+    return written['modules'], written['stub_passes']
 
 
 def setup_sh():
@@ -192,6 +223,11 @@ def build(out_zip):
     _check_data()
     present, missing = private_modules()
     listed = manifest(points.PUBLIC_TESTS, present)
+    passes = stub_passes(listed)
+    try:
+        points.max_scores(every_id(listed), passes)
+    except ValueError as err:
+        raise BuildError(str(err)) from None
     modules = [*listed['public'], *listed['private']]
     files = [*ENGINE, 'tests/__init__.py', *(module_file(m) for m in modules)]
     if present:
@@ -201,14 +237,14 @@ def build(out_zip):
         with zipfile.ZipFile(out, 'w') as zipped:
             _add(zipped, 'setup.sh', setup_sh(), executable=True)
             _add(zipped, 'run_autograder', RUN_AUTOGRADER, executable=True)
-            _add(zipped, MANIFEST, json.dumps(listed, indent=1))
+            _add(zipped, MANIFEST, json.dumps({'modules': listed, 'stub_passes': passes},
+                                              indent=1))
             for name in files:
                 _add(zipped, name, (ROOT / name).read_bytes())
             # Stored: the bundle is compressed already.
             zipped.write(ROOT / BUNDLE, BUNDLE, compress_type=zipfile.ZIP_STORED)
     write_atomically(out_zip, write)
-    return Built(out_zip, sum(len(ids) for ids in listed['public'].values())
-                 + sum(len(ids) for ids in listed['private'].values()), modules, missing)
+    return Built(out_zip, len(every_id(listed)), modules, missing)
 
 
 # ---------------------------------------------------------------------------
@@ -282,20 +318,29 @@ def copy_submission(submission, folder):
     return Copied(sorted(names), sorted(ignored), top)
 
 
-def add_tests(folder, listed):
-    """Copy the test modules of the manifest, and the import check, into folder/tests."""
+def add_tests(folder, listed, import_check=True):
+    """Copy the test modules of listed, and the import check, into folder/tests."""
     for module in ['tests.__init__', *listed['public'], *listed['private']]:
         target = folder / module_file(module)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(ROOT / module_file(module), target)
     if listed['private']:
         shutil.copyfile(ROOT / 'tests/private/__init__.py', folder / 'tests/private/__init__.py')
-    shutil.copyfile(ROOT / 'lab/import_check.py', folder / module_file(IMPORT_CHECK))
+    if import_check:
+        shutil.copyfile(ROOT / 'lab/import_check.py', folder / module_file(IMPORT_CHECK))
 
 
 # ---------------------------------------------------------------------------
 # On Gradescope: the grade and results.json
 # ---------------------------------------------------------------------------
+
+def _link_or_copy(source, target):
+    """A hard link (the CSVs are 130 MB: no copy per grade), or a copy across file systems."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
 
 @dataclass
 class Outcome:
@@ -310,7 +355,7 @@ class Outcome:
 def run(submission, module_seconds=None, grade_seconds=GRADE_SECONDS, python=sys.executable):
     """Grade the submission folder with lab.grade's engine; return an Outcome."""
     started, clock = time.perf_counter(), time.monotonic()
-    listed = json.loads((ROOT / MANIFEST).read_text())
+    listed, _ = read_manifest()
     with tempfile.TemporaryDirectory(prefix='hw1-autograder-') as scratch:
         folder = Path(scratch) / 'submission'
         folder.mkdir()
@@ -318,7 +363,7 @@ def run(submission, module_seconds=None, grade_seconds=GRADE_SECONDS, python=sys
         missing = [name for name in grade.REQUIRED if name not in copied.names]
         problems = [('imports', problem) for problem in grade.check_imports(folder, copied.names)]
         problems += [('configs', problem) for problem in grade.check_configs(folder)]
-        shutil.copytree(COURSE_DATA / 'data', folder / 'data')
+        shutil.copytree(COURSE_DATA / 'data', folder / 'data', copy_function=_link_or_copy)
         add_tests(folder, listed)
         modules = [IMPORT_CHECK, *listed['public'], *listed['private']]
         records, found = grade.run_tests(folder, python, module_seconds, grade_seconds,
@@ -392,11 +437,11 @@ def _not_run(module, outcome):
     return f"Not run: {why[0] if why else module + ' did not run'}."
 
 
-def test_rows(listed, outcome, zeroed):
+def test_rows(listed, passes, outcome, zeroed):
     """A row per test of the manifest, then a row per engine row it does not list."""
     kinds = {module: kind for kind, modules in listed.items() for module in modules}
-    ids = [test_id for modules in listed.values() for ids in modules.values() for test_id in ids]
-    most = points.max_scores(ids)
+    ids = every_id(listed)
+    most = points.max_scores(ids, passes)
     records = {record['test']: record for record in outcome.records}
     rows = []
     for test_id in ids:
@@ -410,6 +455,8 @@ def test_rows(listed, outcome, zeroed):
                                   if zeroed and most[test_id] else '')
         else:
             output = f"{record['outcome']}:\n{record['detail']}"
+        if test_id in passes and points.section_of(test_id):
+            output = "Worth 0 points: the skeleton's stubs pass this test too.\n" + output
         rows.append({'name': test_id.split('.', 1)[1], 'score': most[test_id]
                      if passed and not zeroed else 0.0, 'max_score': most[test_id],
                      'output': _clip(output), 'visibility': VISIBILITY[kinds[module]]})
@@ -447,10 +494,11 @@ def summary(listed, rows, rules, zeroed, total, copied):
     return '\n'.join(lines)
 
 
-def results(listed, outcome):
-    """results.json's content (Gradescope's specification) for a grade's Outcome."""
+def results(listed, outcome, passes=()):
+    """results.json's content (Gradescope's specification) for a grade's Outcome; listed,
+    passes: the manifest's test ids and those the student release passes."""
     rules, zeroed = rule_rows(outcome)
-    rows = test_rows(listed, outcome, zeroed)
+    rows = test_rows(listed, passes, outcome, zeroed)
     every = rules + rows
     total = 0.0 if zeroed else max(0.0, round(sum(row['score'] for row in every),
                                               points.DECIMALS))
@@ -480,9 +528,9 @@ def grade_main(root, module_seconds, grade_seconds):
                                 "Gradescope's time): your submission was not graded. Tell "
                                 'the course staff.'))
     try:
-        listed = json.loads((ROOT / MANIFEST).read_text())
+        listed, passes = read_manifest()
         outcome = run(Path(root) / 'submission', module_seconds, grade_seconds)
-        content = results(listed, outcome)
+        content = results(listed, outcome, passes)
     except grade.GradeError as err:
         content = failure(f'Your submission cannot be graded: {err}. Score: 0.')
     except Exception:     # noqa: BLE001 -- whatever it is, the student must get a results.json

@@ -8,9 +8,11 @@
 
 To change the points, edit SECTIONS; to move a test class, edit CLASSES; then build the zip
 again (`python -m lab.release autograder OUT.zip`). A section's points are split evenly
-across its tests (public and private alike), so a test added to a class changes the share of
-every test of its section, never the section's total. A test class missing from CLASSES
-stops the build, so that no test can score nothing by accident.
+across its tests (public and private alike) that the student release fails: a test that the
+release's stubs already pass (an input left unchanged, say) measures nothing a student wrote,
+so it runs and shows but is worth 0. The build finds those tests by grading the release. A
+test added to a class changes the share of every test of its section, never the section's
+total. A test class missing from CLASSES stops the build, so no test scores nothing by accident.
 """
 from lab.grade import COURSE_TESTS
 
@@ -71,24 +73,27 @@ def section_of(test_id):
     return CLASSES[test_id.split('.')[-2]]
 
 
-def max_scores(test_ids):
+def max_scores(test_ids, stub_passes=()):
     """{test id: its points} for the tests of a whole grade: each section's points split
-    evenly across its tests (in units of 10**-DECIMALS, the remainder one unit each to the
-    first tests), so that a full pass scores sum(SECTIONS.values()) exactly.
+    evenly across its tests but those in stub_passes (the tests the student release passes;
+    0 points), in units of 10**-DECIMALS, the remainder one unit each to the first tests, so
+    that a full pass scores sum(SECTIONS.values()) exactly.
     KeyError if a test's class is not in CLASSES, ValueError if a section has no test."""
+    stub_passes = set(stub_passes)
     unit = 10 ** DECIMALS
     by_section = {section: [] for section in SECTIONS}
     scores = {}
     for test_id in test_ids:
         section = section_of(test_id)
-        if section is None:
+        if section is None or test_id in stub_passes:
             scores[test_id] = 0.0
         else:
             by_section[section].append(test_id)
     for section, tests in by_section.items():
         if not tests:
-            raise ValueError(f'no test scores the section {section!r} '
-                             f'({SECTIONS[section]} points): give it a test class in CLASSES')
+            raise ValueError(f'no test scores the section {section!r} ({SECTIONS[section]} '
+                             'points) and fails on the student release: give it a test class '
+                             'in CLASSES')
         share, extra = divmod(SECTIONS[section] * unit, len(tests))
         for index, test_id in enumerate(tests):
             scores[test_id] = (share + (index < extra)) / unit
