@@ -186,6 +186,9 @@ FAULTS = {
         '                weight -= self.learning_rate * model.gradients[name]')]),
 }
 DEFAULT_FAULT = 'biases_regularized'
+# Faults only a private module catches (the public tests pass them; the issue measured it).
+CAUGHT_BY = {'sigmoid_derivative_with_plus_in_the_backward_pass':
+             'tests.private.test_private_models'}
 # utils.py waiting forever at import, costing no CPU.
 HANG = 'import threading\nthreading.Event().wait()\n'
 
@@ -268,8 +271,12 @@ class TestMoreFaults(GradedTestCase):
                                  if name != DEFAULT_FAULT})
 
     def test_each_fault_loses_points_only_in_its_section(self):
+        present, _ = autograder.private_modules()
         for name, results in self.results.items():
             with self.subTest(name):
+                needed = CAUGHT_BY.get(name)
+                if needed is not None and needed not in present:
+                    self.skipTest(f'{name} is caught by {needed}, not here yet')
                 self.assert_loses_only_in(results, FAULTS[name][0])
 
 
