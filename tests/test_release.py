@@ -172,6 +172,38 @@ class TestContents(unittest.TestCase):
         self.assertIn('python -m lab.grade', readme)
 
 
+
+class TestSource(unittest.TestCase):
+    """Outside a git checkout the release reads the folder; staff-only code never ships."""
+
+    def setUp(self):
+        self.root = Path(tempfile.mkdtemp(prefix='hw1-release-source-'))
+        self.addCleanup(shutil.rmtree, self.root, ignore_errors=True)
+        for name in ('lab/__init__.py', 'lab/surface.py', 'lab/runs.py', 'lab/tex-packages.txt'):
+            (self.root / name).parent.mkdir(parents=True, exist_ok=True)
+            (self.root / name).write_text('')
+        (self.root / 'lab' / '__pycache__').mkdir()
+        (self.root / 'lab' / '__pycache__' / 'runs.cpython-311.pyc').write_bytes(b'\0')
+
+    def test_outside_git_the_folder_is_read_as_it_is(self):
+        source = release.Source(self.root)
+        self.assertIn('not a git checkout', source.origin())
+        self.assertEqual(source.names('lab'), ['lab/__init__.py', 'lab/runs.py', 'lab/surface.py',
+                                               'lab/tex-packages.txt'])
+        self.assertEqual(source.uncommitted(['lab/runs.py']), [])
+        with self.assertRaisesRegex(release.ReleaseError, 'cannot read .*missing.py'):
+            source.read('lab/missing.py')
+
+    def test_kept_lab_follows_imports_and_names_and_refuses_staff_only_modules(self):
+        source = release.Source(self.root)
+        (self.root / 'lab' / 'grade.py').write_text("PACKAGES = 'tex-packages.txt'\n")
+        kept = release.kept_lab(source, ['from lab.runs import train_model'])
+        self.assertEqual(sorted(kept), ['lab/__init__.py', 'lab/grade.py', 'lab/runs.py',
+                                        'lab/tex-packages.txt'])
+        (self.root / 'lab' / 'runs.py').write_text('from . import surface\n')
+        with self.assertRaisesRegex(release.ReleaseError, 'lab.surface, which is for staff'):
+            release.kept_lab(source, ['import lab.runs'])
+
 class TestNotebooks(unittest.TestCase):
 
     def assert_template(self, folder):
