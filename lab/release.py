@@ -210,6 +210,8 @@ def kept_lab(source, roots):
                                'only (it names or holds the solution): the notebooks, tests '
                                'and lab.grade must not import it.')
         name = _module_file(module, source)
+        if name is None:      # only a command can be missing: imports are of files found
+            raise ReleaseError(f'{module} is missing from {source.origin()}: restore it.')
         package = module if name.endswith('__init__.py') else module.rpartition('.')[0]
         todo |= lab_imports(source.text(name), source, package) - modules
     kept = {_module_file(module, source) for module in modules}
