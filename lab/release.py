@@ -345,8 +345,8 @@ def student(out_dir, root=ROOT):
     """Write the student release of the project in root into out_dir (a new or empty
     folder outside the project; ReleaseError otherwise). Everything is checked before
     anything is written. Returns (the Source it was made from, the names written)."""
+    out_dir = _check_out_dir(out_dir, Path(root).resolve())
     source = Source(root)
-    out_dir = _check_out_dir(out_dir, source.root)
     files = release_files(source)
     for name, content in files.items():
         path = out_dir / name

@@ -1,6 +1,7 @@
 """The student release (`python -m lab.release student OUT_DIR`) and the command's usage errors.
 
-The release is built once for the module, from the project as committed, into a temporary
+The release is built once for the module, from the project as committed in git (outside a
+git checkout the module skips: it would read your main.ipynb and configs), into a temporary
 folder; tests never write into the project. What runs inside the release runs in a fresh
 `python -I -B` with the release as its working folder, so that nothing of the project (its
 folder, PYTHONPATH) can stand in for a file the release lacks.
@@ -63,9 +64,13 @@ _built = {}
 
 
 def setUpModule():
+    source = release.Source(ROOT)
+    if source.commit is None:     # the release would read the user's files: main.ipynb, configs/
+        raise unittest.SkipTest(f'{ROOT} is not a git checkout: the tests build the release '
+                                'from the commit, never from your own files')
     scratch = Path(tempfile.mkdtemp(prefix='hw1-release-'))
     _built['scratch'] = scratch
-    _built['source'] = release.Source(ROOT)
+    _built['source'] = source
     _built['folder'] = scratch / 'release'
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
