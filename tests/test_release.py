@@ -249,6 +249,24 @@ class TestNotebooks(unittest.TestCase):
         self.assertEqual(source.uncommitted([writeup.MAIN, 'utils.py', 'configs/config_exp.yaml']),
                          ['configs/config_exp.yaml', writeup.MAIN])
 
+    def test_outputs_execution_counts_and_run_traces_are_cleared(self):
+        nb = nbformat.reads(_built['source'].text(writeup.MAIN), as_version=4)
+        code = [cell for cell in nb.cells if cell.cell_type == 'code']
+        for count, cell in enumerate(code, 1):
+            cell.execution_count = count
+            cell.outputs = [nbformat.v4.new_output('stream', name='stdout', text='epoch 1\n')]
+            cell.metadata['execution'] = {'iopub.status.busy': '2026-12-01T10:00:00'}
+        nb.metadata['papermill'] = {'parameters': {'QUICK': True}}
+        cleared = nbformat.reads(release.template_notebook(nbformat.writes(nb).encode(),
+                                                           writeup.MAIN), as_version=4)
+        code = [cell for cell in cleared.cells if cell.cell_type == 'code']
+        self.assertEqual([(cell.outputs, cell.execution_count) for cell in code],
+                         [([], None)] * len(code))
+        self.assertFalse([cell for cell in code if 'execution' in cell.metadata])
+        self.assertNotIn('papermill', cleared.metadata)
+        self.assertEqual([cell.source for cell in cleared.cells],
+                         [cell.source for cell in nb.cells])
+
     def test_a_filled_in_template_is_refused_naming_what_is_filled(self):
         raw = _built['source'].read(writeup.MAIN)
         nb = nbformat.reads(raw.decode(), as_version=4)
