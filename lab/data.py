@@ -132,8 +132,34 @@ def splits():
     """utils' data as bytes: train_images, train_y, val_images, val_y, test_images, test_y
     (images (N, 784) uint8, labels (N,) int64): the whole data verified (originals()), the
     split utils.load_mnist_trainval_bytes' own. Cached as originals() is."""
-    _, _, test_images, test_y = originals()
-    return _cached('splits', lambda: (*utils.load_mnist_trainval_bytes(), test_images, test_y))
+    train_images, _, test_images, test_y = originals()
+    return _cached('splits', lambda: (*_split(len(train_images)), test_images, test_y))
+
+
+def _split(count):
+    """utils.load_mnist_trainval_bytes(), checked to be four arrays that share out the count
+    training images: a TypeError naming what it returned instead (an unwritten one, None)."""
+    split = utils.load_mnist_trainval_bytes()
+    try:
+        train_images, train_y, val_images, val_y = (np.asarray(part) for part in split)
+        fits = (len(train_images) == len(train_y) and len(val_images) == len(val_y)
+                and len(train_images) + len(val_images) == count)
+    except (TypeError, ValueError):
+        fits = False
+    if not fits:
+        raise TypeError(f'utils.load_mnist_trainval_bytes() returned {_described(split)}; '
+                        'it must return train_images, train_y, val_images, val_y, which '
+                        f'share out the {count:,} training images (handout, 1.1).')
+    return train_images, train_y, val_images, val_y
+
+
+def _described(value):
+    """value in a few words: its type, and the lengths of a tuple's parts."""
+    if isinstance(value, (tuple, list)):
+        lengths = ', '.join(str(len(part)) if hasattr(part, '__len__') else type(part).__name__
+                            for part in value)
+        return f'{len(value)} values ({lengths})'
+    return repr(value) if value is None else type(value).__name__
 
 
 # ---------------------------------------------------------------------------

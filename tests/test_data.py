@@ -953,11 +953,24 @@ class TestSplits(TempDirTestCase):
         self.assertEqual(sum(1 for _ in open(data_dir / 'mnist_train.csv')), 60000)
 
     def test_splits_are_the_split_utils_makes_of_verified_data(self):
-        wrong_end = (np.zeros((1, 784), np.uint8), np.zeros(1, np.int64)) * 2
+        images = shipped()['train_images'].reshape(60000, 784)
+        labels = shipped()['train_labels'].astype(np.int64)
+        wrong_end = images[12000:], labels[12000:], images[:12000], labels[:12000]
         with mock.patch.object(utils, 'load_mnist_trainval_bytes', return_value=wrong_end):
             found = lab.data.splits()
         assert_same_arrays(self, found[:4], wrong_end)
         assert_same_arrays(self, found[4:], utils.load_mnist_test_bytes())
+
+
+    def test_an_unwritten_split_is_named_with_what_it_returned(self):
+        for returned, said in ((None, 'returned None'),
+                               ((np.zeros(3),) * 4, 'returned 4 values (3, 3')):
+            with self.subTest(said), mock.patch.object(
+                    utils, 'load_mnist_trainval_bytes', return_value=returned):
+                with self.assertRaisesRegex(TypeError, r'load_mnist_trainval_bytes\(\) '
+                                                       + re.escape(said) + '.*'
+                                                       r'share out the 60,000 training images'):
+                    lab.data.splits()
 
 
 class TestBuildBundle(TempDirTestCase):

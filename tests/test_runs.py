@@ -323,6 +323,16 @@ class TestBatchViews(unittest.TestCase):
                     np.testing.assert_array_equal(X, want_X)
                     np.testing.assert_array_equal(y, want_y)
 
+    def test_the_batches_are_the_ones_the_graded_generate_batched_data_makes(self):
+        # The notebook must train on the student's own batching, whatever it does.
+        def reversed_pairs(data, label, batch_size=32, shuffle=False, seed=None):
+            label = list(label)[::-1]
+            return ([None] * 2, [label[:2], label[2:]])
+        with mock.patch.object(utils, 'generate_batched_data', reversed_pairs):
+            order = batch_order(4, 2, shuffle=True)
+        self.assertEqual([batch.tolist() for batch in order], [[3, 2], [1, 0]])
+        self.assertEqual(order[0].dtype, np.intp)
+
     def test_pixel_batches_are_exactly_byte_over_255_for_every_byte(self):
         every_byte = (np.arange(784) % 256).astype(np.uint8).reshape(1, 784)
         (batch,) = PixelBatches(every_byte, [np.array([0])])
