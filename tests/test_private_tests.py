@@ -28,27 +28,27 @@ from pathlib import Path
 
 import numpy as np
 
-from lab import data, surface
+from lab import data, points, surface
 from lab.grade import ALLOWED_IMPORTS
 from tests import ROOT, TempDirTestCase, full_only, needs_mnist
 
 PRIVATE = ROOT / 'tests' / 'private'
 GRADED_PACKAGES = ('utils', 'models', 'optimizer')
-# Private class -> (its module in tests/private, its section of the handout's rubric).
-# lab/points.py holds the points of each section; 'plot' is worth 0 (graded with the
-# write-up).
-SECTIONS = {
-    'TestSplitFacts': ('test_private_loading', 'data loading'),
-    'TestBatchingFacts': ('test_private_loading', 'data loading'),
-    'TestActivationFacts': ('test_private_utility', 'utility functions'),
-    'TestSoftmaxAndLossFacts': ('test_private_utility', 'utility functions'),
-    'TestExtremeInputs': ('test_private_utility', 'utility functions'),
-    'TestForwardOnOtherShapes': ('test_private_models', 'models'),
-    'TestGradientsMatchFiniteDifferences': ('test_private_models', 'models'),
-    'TestRegularizationFacts': ('test_private_optimizer', 'optimizer'),
-    'TestSGDFacts': ('test_private_optimizer', 'optimizer'),
-    'TestPlotCurvesHeadless': ('test_private_plot', 'plot'),
-}
+
+
+def private_classes():
+    """Private class -> (its module in tests/private, its section in lab.points: the
+    rubric's, or None for a class worth 0 points, as plot_curves' is)."""
+    found = {}
+    for module in points.PRIVATE_TESTS:
+        name = module.rsplit('.', 1)[1]
+        for node in ast.parse((PRIVATE / f'{name}.py').read_text(encoding='utf-8')).body:
+            if isinstance(node, ast.ClassDef) and node.name.startswith('Test'):
+                found[node.name] = (name, points.CLASSES[node.name])
+    return found
+
+
+SECTIONS = private_classes()
 # Loading MNIST as lists, and drawing, cost about a second each: the default line runs
 # these classes against the one fault named here (None: against none).
 EXPENSIVE = {'TestSplitFacts': 'the validation split taken from the wrong end',
