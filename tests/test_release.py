@@ -139,7 +139,7 @@ class TestContents(unittest.TestCase):
             with self.subTest(function=part.function):
                 text = (self.folder / part.file).read_text()
                 node = surface.find(ast.parse(text), part.function)
-                first, last = surface.body_span(node)
+                first, last = surface.body_span(node, text.splitlines())
                 body = text.splitlines()[first - 1:last]
                 self.assertIn(f'# TODO (handout {part.section}):', body[0])
                 statements = [line.strip() for line in body if not line.strip().startswith('#')]
