@@ -90,17 +90,14 @@ class BuildError(Exception):
 
 @dataclass
 class Built:
-    """What build() wrote: the zip, its test modules and the private ones not found."""
+    """What build() wrote: the zip and its test modules."""
     path: Path
     tests: int
     modules: list
-    missing: list
 
     def summary(self):
-        missing = (f"; private test modules not found, left out: {', '.join(self.missing)}"
-                   if self.missing else '')
         return (f'{self.path}: {len(self.modules)} test modules, {self.tests} tests, '
-                f'{self.path.stat().st_size / 2**20:.1f} MiB{missing}')
+                f'{self.path.stat().st_size / 2**20:.1f} MiB')
 
 
 def module_file(module):
@@ -218,10 +215,15 @@ def _add(zipped, name, content, executable=False):
 def build(out_zip):
     """Write the Gradescope autograder zip to out_zip (a Path); return a Built.
     Raises BuildError if out_zip is a folder or its folder is missing, the data is missing or
-    damaged, or a test class is missing from lab.points."""
+    damaged, a private test module or a test class is missing from lab.points."""
     out_zip = _check_out(out_zip)
     _check_data()
     present, missing = private_modules()
+    if missing:
+        raise BuildError(f"private test modules missing: {', '.join(missing)}; without them "
+                         'the autograder would grade with the public tests alone. Restore '
+                         'them (git checkout -- tests/private), or take them out of '
+                         "lab/points.py's PRIVATE_TESTS.")
     listed = manifest(points.PUBLIC_TESTS, present)
     passes = stub_passes(listed)
     try:
@@ -230,8 +232,7 @@ def build(out_zip):
         raise BuildError(str(err)) from None
     modules = [*listed['public'], *listed['private']]
     files = [*ENGINE, 'tests/__init__.py', *(module_file(m) for m in modules)]
-    if present:
-        files.append('tests/private/__init__.py')
+    files.append('tests/private/__init__.py')
 
     def write(out):
         with zipfile.ZipFile(out, 'w') as zipped:
@@ -244,7 +245,7 @@ def build(out_zip):
             # Stored: the bundle is compressed already.
             zipped.write(ROOT / BUNDLE, BUNDLE, compress_type=zipfile.ZIP_STORED)
     write_atomically(out_zip, write)
-    return Built(out_zip, len(every_id(listed)), modules, missing)
+    return Built(out_zip, len(every_id(listed)), modules)
 
 
 # ---------------------------------------------------------------------------

@@ -21,11 +21,11 @@ from pathlib import Path, PurePosixPath
 
 import nbformat
 
-from lab import ROOT, grade, surface, writeup
+from lab import ROOT, autograder, grade, surface, writeup
 from lab.files import file_in_the_way
 
 # What never ships: the staff's tools, which name or hold the solution.
-STAFF_ONLY = ('lab.release', 'lab.surface', 'lab.autograder', 'lab.points')
+STAFF_ONLY = ('lab.release', 'lab.surface', 'lab.autograder', 'lab.points', 'lab.import_check')
 NOTEBOOKS = ('main.ipynb', 'collect_submission.ipynb')
 # Shipped as committed. pyproject.toml is left out: it configures our style checker only.
 AS_IS = ('data/mnist.npz', 'data/download_mnist.py', 'requirements.txt',
@@ -367,8 +367,11 @@ def _student_command(out_dir):
 
 
 def _autograder_command(out_zip):
-    from lab import autograder  # built elsewhere; needed by this command only
-    autograder.build(Path(out_zip))
+    try:
+        built = autograder.build(Path(out_zip))
+    except autograder.BuildError as err:
+        raise ReleaseError(str(err)) from None
+    print(f'Wrote the Gradescope autograder {built.summary()}.')
 
 
 class _Parser(argparse.ArgumentParser):
