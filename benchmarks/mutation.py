@@ -461,6 +461,14 @@ class Outcome:
     seconds: float = 0.0
 
 
+def _error_line(detail):
+    """The exception's line of a traceback ('AssertionError: 3 != 2'), else its last line."""
+    lines = detail.strip().splitlines() or ['']
+    starts = [k for k, line in enumerate(lines) if line.startswith('Traceback')]
+    after = [line for line in lines[starts[-1] + 1 if starts else 0:] if line[:1] not in ' \t']
+    return (after or lines)[0 if after else -1]
+
+
 def _clear_records(folder):
     """Remove what lab.grade.run_tests left beside folder (it appends to a module's records,
     as it runs each module once in a fresh folder)."""
@@ -489,8 +497,8 @@ def run_mutant(mutant, folder, modules, module_seconds, python=sys.executable):
             if hung or bad or problems:
                 outcome.hung = bool(hung)
                 outcome.killed_by = bad[0]['test'] if bad else module
-                details = (bad[0]['detail'].strip() if bad else '') or problems[0][1]
-                outcome.why = compact(details.splitlines()[-1], 100)
+                outcome.why = compact(_error_line(bad[0]['detail']) if bad else problems[0][1],
+                                      100)
                 break
     finally:
         path.write_text(right, encoding='utf-8')
