@@ -97,20 +97,25 @@ def find(tree, function):
     return scope
 
 
-def body_span(node):
-    """(first, last): the 1-based lines of node's body after its docstring."""
+def body_span(node, lines):
+    """(first, last): the 1-based lines of node's body after its docstring, with the
+    comments just above its first statement when it has no docstring. lines: the source's."""
     first = node.body[0]
     docstring = (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
                  and isinstance(first.value.value, str))
-    start = first.end_lineno + 1 if docstring else first.lineno
+    if docstring:
+        return first.end_lineno + 1, node.end_lineno
+    start = first.lineno
+    while start - 1 > node.lineno and lines[start - 2].strip()[:1] in ('#', ''):
+        start -= 1
     return start, node.end_lineno
 
 
 def _spans(source, file):
     """[(first, last, part)] for file's parts, last in the file first (so that replacing
     one leaves the line numbers of those above it as they were)."""
-    tree = ast.parse(source)
-    spans = [(*body_span(find(tree, part.function)), part) for part in parts_of(file)]
+    tree, lines = ast.parse(source), source.splitlines()
+    spans = [(*body_span(find(tree, part.function), lines), part) for part in parts_of(file)]
     return sorted(spans, key=lambda span: span[0], reverse=True)
 
 
@@ -135,7 +140,8 @@ def strip(source, file):
 def solution_lines(source, file):
     """Every line, as written, of the bodies strip() takes out of source."""
     lines = source.splitlines()
-    return [line for first, last, _ in _spans(source, file) for line in lines[first - 1:last]]
+    return [line for first, last, _ in reversed(_spans(source, file))
+            for line in lines[first - 1:last]]
 
 
 def paste(release, solution, file):

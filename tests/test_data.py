@@ -59,7 +59,7 @@ import numpy as np
 import lab.data
 import tests
 import utils
-from lab.grade import write_csv
+from lab.grade import write_course_data, write_csv
 from tests import (
     ROOT,
     TempDirTestCase,
@@ -936,6 +936,28 @@ class TestSplits(TempDirTestCase):
         lab.data.splits()
         os.replace(self.damaged_bundle(self.tmp / 'damaged.npz'), self.path)
         self.assertIn('t10k-images-idx3-ubyte', data_error(self, lab.data.splits))
+
+
+    def test_originals_and_the_course_csvs_never_go_through_the_split_a_student_writes(self):
+        # A student's unwritten split (the release's stub returns None) or a wrong one must
+        # not stop the pre-flight grade from writing the course's CSVs, nor change them.
+        with mock.patch.object(utils, 'load_mnist_trainval_bytes', return_value=None):
+            train_images, train_y, test_images, test_y = lab.data.originals()
+            assert_same_arrays(self, (train_images, train_y),
+                               (shipped()['train_images'].reshape(60000, 784),
+                                shipped()['train_labels'].astype(np.int64)))
+            data_dir = write_course_data(self.tmp / 'graded')
+        with open(data_dir / 'mnist_train.csv') as csv:
+            first = csv.readline()
+        self.assertEqual(int(first.split(',')[0]), int(shipped()['train_labels'][0]))
+        self.assertEqual(sum(1 for _ in open(data_dir / 'mnist_train.csv')), 60000)
+
+    def test_splits_are_the_split_utils_makes_of_verified_data(self):
+        wrong_end = (np.zeros((1, 784), np.uint8), np.zeros(1, np.int64)) * 2
+        with mock.patch.object(utils, 'load_mnist_trainval_bytes', return_value=wrong_end):
+            found = lab.data.splits()
+        assert_same_arrays(self, found[:4], wrong_end)
+        assert_same_arrays(self, found[4:], utils.load_mnist_test_bytes())
 
 
 class TestBuildBundle(TempDirTestCase):
