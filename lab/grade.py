@@ -211,14 +211,23 @@ def _refuse_sizes(archive, members):
                          '(about 100 KB).')
 
 
+def one_folder_top(files):
+    """The folder that holds the whole submission when every file sits in it (hw1/utils.py,
+    hw1/models/...: 'hw1'), else None. files: POSIX paths."""
+    tops = {name.split('/')[0] for name in files}
+    if len(tops) != 1 or all('/' not in name for name in files):
+        return None
+    top = tops.pop()
+    if not any(name.split('/', 1)[1] in REQUIRED for name in files if '/' in name):
+        return None
+    return top
+
+
 def _refuse_one_folder_deep(archive, files):
     """GradeError if every file sits in one folder that holds the submission (hw1/utils.py):
     the course's grader imports utils from where it unpacks, so it would find nothing."""
-    tops = {name.split('/')[0] for name in files}
-    if len(tops) != 1 or all('/' not in name for name in files):
-        return
-    top = tops.pop()
-    if not any(name.split('/', 1)[1] in REQUIRED for name in files if '/' in name):
+    top = one_folder_top(files)
+    if top is None:
         return
     raise GradeError(
         f'{archive} holds everything inside one folder, {top}/ ({top}/utils.py, ...): '

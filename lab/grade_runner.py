@@ -74,6 +74,15 @@ class RecordingResult(unittest.TestResult):
             return
         self.current.update(outcome='skip', detail=reason)
 
+    def addSubTest(self, test, subtest, err):
+        # A failing subTest fails its test: without this, unittest's base class records it
+        # nowhere and the test would count as passed.
+        super().addSubTest(test, subtest, err)
+        if err is not None and self.current['outcome'] == 'pass':
+            failed = issubclass(err[0], test.failureException)
+            self._fail('FAIL' if failed else 'ERROR', err)
+            self.current['detail'] = f'{subtest.id()}:\n' + self.current['detail']
+
     def addUnexpectedSuccess(self, test):
         super().addUnexpectedSuccess(test)
         self.current['outcome'] = 'FAIL'

@@ -583,6 +583,45 @@ class TestAModuleEndedWhileWritingItsNote(unittest.TestCase):
         self.assertEqual(tests, [])
 
 
+class TestTheRunnersOutcomes(unittest.TestCase):
+    """lab/grade_runner.py's record of each test, on a small module of known outcomes."""
+
+    MODULE = """import unittest
+
+
+class TestKnown(unittest.TestCase):
+    def test_passes(self):
+        for k in range(2):
+            with self.subTest(k=k):
+                self.assertEqual(k, k)
+
+    def test_fails_in_a_subtest(self):
+        for k in range(3):
+            with self.subTest(k=k):
+                self.assertLess(k, 1)
+
+    def test_errs_in_a_subtest(self):
+        with self.subTest('broken'):
+            None.shape
+"""
+
+    def test_a_failing_or_erring_subtest_fails_its_test(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp) / 'submission'
+            folder.mkdir()
+            (folder / 'known_outcomes.py').write_text(self.MODULE)
+            tests, problems, hung = grade.run_module('known_outcomes', folder, sys.executable,
+                                                     60, dict(os.environ))
+        self.assertIsNone(hung)
+        self.assertEqual(problems, [])
+        outcomes = {test['test'].rsplit('.', 1)[1]: test for test in tests}
+        self.assertEqual({name: test['outcome'] for name, test in outcomes.items()},
+                         {'test_passes': 'pass', 'test_fails_in_a_subtest': 'FAIL',
+                          'test_errs_in_a_subtest': 'ERROR'})
+        self.assertIn('(k=1)', outcomes['test_fails_in_a_subtest']['detail'])
+        self.assertIn('AttributeError', outcomes['test_errs_in_a_subtest']['detail'])
+
+
 class TestTimeLimits(GraderTestCase):
     """Two grades of a submission that hangs, with limits of a few seconds: one over a test
     module's limit, one over the whole grade's. They cost no CPU and run side by side."""

@@ -3,7 +3,8 @@
 The expected initial weights are re-generated here independently from
 ``np.random.seed(1024)`` and compared exactly; forward() results are checked
 against hand-worked examples and against a small reference forward pass
-written in this module. (Finite-difference gradient checks are in test_models.py.)
+written in this module; the gradients of both models against hand-worked
+numbers. (Finite-difference gradient checks are in test_models.py.)
 """
 import math
 import unittest
@@ -202,6 +203,30 @@ class TestTwoLayerNetForward(unittest.TestCase):
         for key, w in self.model.weights.items():
             self.assertEqual(self.model.gradients[key].shape, w.shape, key)
             self.assertGreater(np.abs(self.model.gradients[key]).max(), 0.0, key)
+
+    def test_hand_worked_gradients_of_all_four_parameters(self):
+        # W1 = 0, b1 = 0: every hidden unit is sigmoid(0) = 1/2, whose slope is 1/4
+        # (a1 (1 - a1)); a wrong slope such as a1 (1 + a1) or a1 (2 - a1) gives 3/4.
+        # W2 = [[2 ln 2, 0], [0, 0]], b2 = 0: scores [ln 2, 0] in both rows, p = [2/3, 1/3].
+        model = TwoLayerNet(input_size=2, num_classes=2, hidden_size=2)
+        ln2 = math.log(2.0)
+        model.weights.update(W1=np.zeros((2, 2)), b1=np.zeros(2),
+                             W2=np.array([[2 * ln2, 0.0], [0.0, 0.0]]), b2=np.zeros(2))
+        X = np.array([[1.0, 2.0], [3.0, -1.0]])
+        model.forward(X, np.array([0, 1]))
+        # dz2 = (p - onehot(y)) / N = [[-1/6, 1/6], [1/3, -1/3]]
+        # dW2 = a1.T dz2: each hidden row is 1/2 (-1/6 + 1/3, 1/6 - 1/3) = (1/12, -1/12)
+        np.testing.assert_allclose(model.gradients['W2'], [[1 / 12, -1 / 12], [1 / 12, -1 / 12]],
+                                   rtol=1e-12)
+        np.testing.assert_allclose(model.gradients['b2'], [1 / 6, -1 / 6], rtol=1e-12)
+        # da1 = dz2 W2.T = [[-ln2 / 3, 0], [2 ln2 / 3, 0]]; dz1 = da1 / 4
+        #     = [[-ln2 / 12, 0], [ln2 / 6, 0]]
+        # dW1 = X.T dz1 = [[-ln2/12 + 3 ln2/6, 0], [-2 ln2/12 - ln2/6, 0]]
+        #     = [[5 ln2 / 12, 0], [-ln2 / 3, 0]];  db1 = [-ln2/12 + ln2/6, 0] = [ln2 / 12, 0]
+        np.testing.assert_allclose(model.gradients['W1'], [[5 * ln2 / 12, 0.0], [-ln2 / 3, 0.0]],
+                                   rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(model.gradients['b1'], [ln2 / 12, 0.0], rtol=1e-12,
+                                   atol=1e-15)
 
     def test_train_mode_overwrites_rather_than_accumulates_gradients(self):
         self.model.forward(self.X, self.y)
