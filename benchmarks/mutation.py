@@ -283,7 +283,7 @@ def mutants(source, file, functions, out_of_scope=None):
     found, seen_sources, seen_ids = [], {source}, {}
     for function in functions:
         node = surface.find(tree, function)
-        start, _ = surface.body_span(node)
+        start, _ = surface.body_span(node, source.splitlines())
         body = [statement for statement in node.body if statement.lineno >= start]
         scope = _Scope(source, out_of_scope.get((file, function), {}))
         for target, operator, replacement in _changes(scope, body):
