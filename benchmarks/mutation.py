@@ -52,8 +52,72 @@ OUT_OF_SCOPE = {
         'if title is not None:': 'title= is our addition to the course signature',
     },
 }
-# Survivors that cannot change what the handout grades: mutant id -> why.
-EQUIVALENT = {}
+# Survivors that cannot change what the handout grades: mutant id -> why. plot_curves is
+# graded by eye ('full marks as long as your plot makes sense'): what it draws is pinned by
+# the private tests (each history a curve, in view, train and validation against the same
+# epochs, a legend where curves share axes); how it looks is the student's to choose.
+EQUIVALENT = {
+    'utils.py::plot_curves line+27 number: 0 -> 1':
+        'lengths[1] is lengths[0]: the check above refuses histories of unequal lengths',
+    "utils.py::plot_curves line+32 string: 'Loss' -> 'XXLossXX'":
+        "the title's and y label's wording only; the handout grades whether the plot makes sense",
+    "utils.py::plot_curves line+33 string: 'Accuracy' -> 'XXAccuracyXX'":
+        "the title's and y label's wording only; the handout grades whether the plot makes sense",
+    'utils.py::plot_curves line+35 argument: plt.subplots(… figsize=(6, 4) …) -> plt.subplots(…)':
+        "the figure's size only (matplotlib's default)",
+    'utils.py::plot_curves line+35 number: 6 -> 7': "the figure's size only",
+    'utils.py::plot_curves line+35 number: 6 -> 5': "the figure's size only",
+    'utils.py::plot_curves line+35 number: 4 -> 5': "the figure's size only",
+    'utils.py::plot_curves line+35 number: 4 -> 3': "the figure's size only",
+    "utils.py::plot_curves line+36 argument: ax.plot(… marker='o' …) -> ax.plot(…)":
+        'the train curve without markers: the same line through the same values',
+    "utils.py::plot_curves line+37 argument: ax.plot(… marker='s' …) -> ax.plot(…)":
+        'the validation curve without markers: the same line through the same values',
+    "utils.py::plot_curves line+38 delete: ax.set_title(f'{label} per epoch{title}') -> pass":
+        'no title: the legend and the y label still name what is drawn',
+    "utils.py::plot_curves line+39 delete: ax.set_xlabel('epoch') -> pass":
+        'no x label: the x values are still the epochs 1..n',
+    "utils.py::plot_curves line+39 string: 'epoch' -> 'XXepochXX'": "the x label's wording only",
+    'utils.py::plot_curves line+40 delete: ax.set_ylabel(label.lower()) -> pass':
+        'no y label: the title and the legend still name the quantity',
+    "utils.py::plot_curves line+41 delete: ax.locator_params(axis='x', integer=True) -> pass":
+        'where the x ticks fall only (whole epochs or not)',
+    "utils.py::plot_curves line+41 argument: ax.locator_params(… axis='x' …) -> "
+    'ax.locator_params(…)':
+        'where the ticks fall only, on both axes',
+    'utils.py::plot_curves line+41 argument: ax.locator_params(… integer=True …) -> '
+    'ax.locator_params(…)':
+        'where the x ticks fall only (whole epochs or not)',
+    'utils.py::plot_curves line+41 bool: True -> False':
+        'where the x ticks fall only (whole epochs or not)',
+    "utils.py::plot_curves line+42 string: 'accuracy' -> 'XXaccuracyXX'":
+        'the accuracy axis autoscaled instead of 0-1: every curve stays in view (a '
+        'private test pins that)',
+    'utils.py::plot_curves line+43 delete: ax.set_ylim(0, 1) -> pass':
+        'the accuracy axis autoscaled instead of 0-1: every curve stays in view (a '
+        'private test pins that)',
+    'utils.py::plot_curves line+43 argument: ax.set_ylim(… 1 …) -> ax.set_ylim(…)':
+        'the accuracy axis from 0 with its top autoscaled: every curve stays in view',
+    'utils.py::plot_curves line+43 number: 1 -> 2':
+        'the accuracy axis 0-2 instead of 0-1: every curve stays in view',
+    'utils.py::plot_curves line+45 delete: ax.grid(alpha=0.3) -> pass': 'no grid lines: cosmetic',
+    'utils.py::plot_curves line+45 argument: ax.grid(… alpha=0.3 …) -> ax.grid(…)':
+        'darker grid lines: cosmetic',
+    'utils.py::plot_curves line+46 delete: fig.tight_layout() -> pass':
+        'the margins around the axes only',
+    'utils.py::plot_curves line+48 argument: fig.savefig(… dpi=100 …) -> fig.savefig(…)':
+        "the saved image's resolution only",
+    'utils.py::plot_curves line+48 number: 100 -> 101': "the saved image's resolution only",
+    'utils.py::plot_curves line+48 number: 100 -> 99': "the saved image's resolution only",
+    'utils.py::plot_curves line+50 argument: plt.close(… fig …) -> plt.close(…)':
+        'plt.close() closes the current figure, which is fig, just drawn',
+    'utils.py::plot_curves line+51 unary: not save_only -> save_only':
+        "shown under save_only, left open otherwise (a notebook shows it at the cell's "
+        'end): both ways the curves appear and are saved',
+    'utils.py::plot_curves line+52 delete: plt.show() -> pass':
+        "left open instead of shown: a notebook shows open figures at the cell's end, as "
+        "the handout's plots need",
+}
 
 # ---------------------------------------------------------------------------
 # Mutants
@@ -134,7 +198,8 @@ def _segment(source, node):
 
 
 def _expression_changes(node):
-    """Yield (operator, replacement node) for one expression node."""
+    """Yield (operator, replacement node) for one expression node; for a removed argument
+    (operator, call without it, the argument)."""
     if isinstance(node, ast.BinOp) and type(node.op) in BINOPS:
         yield 'binop', ast.BinOp(node.left, BINOPS[type(node.op)](), node.right)
     elif isinstance(node, ast.Compare):
@@ -154,11 +219,11 @@ def _expression_changes(node):
         for k in range(len(node.args)):
             if not isinstance(node.args[k], ast.Starred):
                 yield 'argument', ast.Call(node.func, node.args[:k] + node.args[k + 1:],
-                                           node.keywords)
+                                           node.keywords), node.args[k]
         for k, keyword in enumerate(node.keywords):
             if keyword.arg is not None:
-                yield 'argument', ast.Call(node.func, node.args,
-                                           node.keywords[:k] + node.keywords[k + 1:])
+                yield 'argument', ast.Call(node.func, node.args, node.keywords[:k]
+                                           + node.keywords[k + 1:]), keyword
     elif isinstance(node, ast.Subscript):
         yield from _subscript_changes(node)
 
@@ -269,8 +334,8 @@ def _node_changes(scope, node):
             if isinstance(child, (ast.expr, ast.ExceptHandler)) and scope.excluded(child):
                 continue
             if isinstance(child, ast.expr):
-                for operator, replacement in _expression_changes(child):
-                    yield child, operator, replacement
+                for operator, *replacement in _expression_changes(child):
+                    yield child, operator, tuple(replacement)
             yield from _node_changes(scope, child)
 
 
@@ -310,8 +375,13 @@ def _mutant(source, file, function, node, target, operator, replacement):
         shown, mutated = original.splitlines()[0], replacement
         text = replacement
     else:
-        shown, mutated = original, ast.unparse(replacement)
-        text = f'({mutated})'      # parentheses keep the precedence of what surrounds it
+        new, *removed = replacement
+        text = f'({ast.unparse(new)})'    # parentheses keep the precedence around it
+        shown, mutated = original, ast.unparse(new)
+        if removed:                        # shown as the call's name and that argument
+            callee = ast.unparse(new.func)
+            shown = f'{callee}(\u2026 {ast.unparse(removed[0])} \u2026)'
+            mutated = f'{callee}(\u2026)'
     changed = _replace(source, target, text)
     return Mutant(file, function, target.lineno - node.lineno, target.lineno, operator,
                   compact(shown), compact(mutated), changed)
