@@ -31,9 +31,9 @@ from pathlib import Path
 
 from benchmarks.machine import describe
 from lab import ROOT, grade, surface
+from lab.points import PRIVATE_TESTS
 
 GRADED = ('utils.py', 'models', 'optimizer', 'configs')
-EXTRA_TESTS = 'tests/private_extra.py'      # killing tests awaiting a home in tests/private/
 # Calls that check their input, in the surface's bodies: kept, not mutated.
 CHECKERS = ('self._check_batch', '_dataset_arrays')
 # Further code of ours inside the surface's bodies: the start of its text as ast.unparse
@@ -406,19 +406,9 @@ def surface_mutants(root=ROOT, files=None, functions=None):
 # Running the tests
 # ---------------------------------------------------------------------------
 
-def test_modules(root=ROOT):
-    """The autograder's test modules: the course's, the private ones (lab.points.PRIVATE_TESTS,
-    or tests/private/ while that does not exist) and EXTRA_TESTS if present."""
-    modules = list(grade.COURSE_TESTS)
-    try:
-        from lab.points import PRIVATE_TESTS
-        modules += list(PRIVATE_TESTS)
-    except ImportError:
-        modules += [f'tests.private.{path.stem}'
-                    for path in sorted((Path(root) / 'tests' / 'private').glob('test_*.py'))]
-    if (Path(root) / EXTRA_TESTS).is_file():
-        modules.append(EXTRA_TESTS[:-3].replace('/', '.'))
-    return modules
+def autograder_modules():
+    """The autograder's test modules: the course's and the private ones."""
+    return [*grade.COURSE_TESTS, *PRIVATE_TESTS]
 
 
 def make_folder(folder, root=ROOT):
@@ -436,7 +426,7 @@ def make_folder(folder, root=ROOT):
     tests = folder / 'tests'
     shutil.copytree(Path(root) / 'tests', tests, ignore=shutil.ignore_patterns(
         '__pycache__', 'fixtures', 'test_*.py'))
-    for module in test_modules(root):
+    for module in autograder_modules():
         target = folder.joinpath(*module.split('.')).with_suffix('.py')
         shutil.copyfile(Path(root).joinpath(*module.split('.')).with_suffix('.py'), target)
     return folder
@@ -579,7 +569,7 @@ def run_mutant(mutant, folder, modules, module_seconds, python=sys.executable):
 def run_all(found, workers=2, root=ROOT, python=sys.executable, progress=None):
     """Run every mutant in found on `workers` grader's folders; return (Baseline, outcomes)."""
     with tempfile.TemporaryDirectory(prefix='hw1-mutation-') as scratch:
-        modules = test_modules(root)
+        modules = autograder_modules()
         folders = [make_folder(Path(scratch) / f'worker{k}' / 'submission', root)
                    for k in range(workers)]
         base = baseline(folders[0], modules, python)
@@ -633,14 +623,19 @@ def report(outcomes, seconds, workers, equivalent=None):
     equivalent = EQUIVALENT if equivalent is None else equivalent
     lines = ['Mutation testing of the stripped surface (lab.surface.SURFACE) with the '
              "autograder's tests", f'Machine: {describe()}', '',
-             f"{'file':<32}{'mutants':>8}{'killed':>8}{'survived':>9}{'killed %':>10}"]
+             f"{'file':<30}{'mutants':>8}{'killed':>7}{'survived':>9}{'equivalent':>11}"
+             f"{'killed %':>9}{'of non-eq.':>12}"]
     for file in [*surface.FILES, None]:
         mine = [o for o in outcomes if file is None or o.mutant.file == file]
         if not mine:
             continue
         killed = sum(bool(o.killed_by) for o in mine)
-        lines.append(f"{file or 'all':<32}{len(mine):>8}{killed:>8}{len(mine) - killed:>9}"
-                     f'{100 * killed / len(mine):>9.1f}%')
+        same = sum(not o.killed_by and o.mutant.id in equivalent for o in mine)
+        rest = len(mine) - same
+        lines.append(f"{file or 'all':<30}{len(mine):>8}{killed:>7}{len(mine) - killed:>9}"
+                     f'{same:>11}{100 * killed / len(mine):>8.1f}%'
+                     f"{f'{100 * killed / rest:.1f}%' if rest else '-':>12}")
+    lines.append('killed %: of all mutants; of non-eq.: of those not listed in EQUIVALENT')
     hung = [o for o in outcomes if o.hung]
     survivors = [o.mutant for o in outcomes if not o.killed_by]
     listed = [m for m in survivors if m.id in equivalent]
