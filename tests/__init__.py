@@ -49,6 +49,14 @@ def full_only(what):
     what it would run."""
     return unittest.skipUnless(FULL, f'{what}: set HW1_FULL_TESTS=1 to run it (CI does)')
 
+
+def find_python(version):
+    """The interpreter for a version like '3.8', under pyenv or on PATH; None if absent."""
+    root = Path(os.environ.get('PYENV_ROOT', Path.home() / '.pyenv')) / 'versions'
+    found = sorted(root.glob(f'{version}.*/bin/python{version}'))
+    return str(found[-1]) if found else shutil.which(f'python{version}')
+
+
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 # Kernels that tests start (papermill, nbclient) are the project's kernel for headless runs,

@@ -24,7 +24,7 @@ from pathlib import Path
 from unittest import mock
 
 from lab import autograder, grade, points, surface
-from tests import ROOT, full_only, needs_mnist, write_course_configs
+from tests import ROOT, find_python, full_only, needs_mnist, write_course_configs
 
 VISIBILITIES = {'hidden', 'after_due_date', 'after_published', 'visible'}
 FULL_MARKS = sum(points.SECTIONS.values())
@@ -289,6 +289,36 @@ class TestOneFolderSubmission(GradedTestCase):
         self.assert_valid(results)
         self.assertEqual(results['score'], FULL_MARKS, results['output'])
         self.assertIn('Your files sat in the folder hw1/', results['output'])
+
+
+@full_only("Gradescope's default Python (3.10) in a venv with setup.sh's pins from the "
+           "index, setup's CSV step and a grade; test_autograder.TestGrades covers the grade")
+class TestOnGradescopesPython(GradedTestCase):
+    def test_setup_sh_s_pins_install_and_grade_the_solution_14_of_14_on_python_3_10(self):
+        python = find_python('3.10')
+        if python is None:
+            self.skipTest('Python 3.10 is not installed on this machine')
+        scratch = SCRATCH['root'] / 'python-3.10'
+        venv = scratch / 'venv'
+        pins = [f'{name}=={version}' for name, version in autograder.PINS.items()]
+        for command in ([python, '-m', 'venv', str(venv)],
+                        [str(venv / 'bin' / 'python'), '-m', 'pip', 'install', '--quiet',
+                         '--disable-pip-version-check', *pins]):
+            done = subprocess.run(command, capture_output=True, text=True)
+            self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+        root = submission('python-3.10')
+        (root / 'source').unlink()       # a source of its own, its CSVs written by this Python
+        with zipfile.ZipFile(SCRATCH['root'] / 'autograder.zip') as zipped:
+            zipped.extractall(root / 'source')
+        subprocess.run([str(venv / 'bin' / 'python'), '-m', 'lab.autograder', 'data'],
+                       cwd=root / 'source', check=True, capture_output=True)
+        bin_dir = scratch / 'bin'
+        bin_dir.mkdir()
+        (bin_dir / 'python3').write_text(f"#!/bin/sh\nexec {venv / 'bin' / 'python'} \"$@\"\n")
+        (bin_dir / 'python3').chmod(0o755)
+        results = run_autograder(root, python_dir=bin_dir)
+        self.assert_valid(results)
+        self.assertEqual(results['score'], FULL_MARKS, results['output'])
 
 
 class TestWhenPythonFails(GradedTestCase):

@@ -43,7 +43,8 @@ from lab.grade import REQUIRED
 from lab.pdf import missing_tex_tools
 from tests import ROOT, full_only
 from tests.test_archive import zip_names
-from tests.test_grade import find_python, run
+from tests import find_python
+from tests.test_grade import run
 from tests.test_notebooks import FAST_COURSE_TESTS, PLOTS, copy_repo
 from tests.test_writeup import answered
 

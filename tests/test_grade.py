@@ -30,7 +30,7 @@ from unittest import mock
 
 from lab import ROOT, grade
 from lab.archive import submission_files
-from tests import committed, full_only, needing_mnist, write_course_configs
+from tests import committed, find_python, full_only, needing_mnist, write_course_configs
 
 GRADED = sorted(grade.ALLOWED_IMPORTS)
 COURSE_PYTHONS = ('3.8', '3.10', '3.12', '3.13')
@@ -694,13 +694,6 @@ class TestTimeLimits(GraderTestCase):
         self.assertLessEqual(grade.GRADE_SECONDS + 20, 240)
         self.assertLessEqual(grade.MODULE_SECONDS, grade.GRADE_SECONDS)
         self.assertGreaterEqual(grade.MODULE_SECONDS, 5 * 20)
-
-
-def find_python(version):
-    """The interpreter for a version like '3.8', under pyenv or on PATH; None if absent."""
-    root = Path(os.environ.get('PYENV_ROOT', Path.home() / '.pyenv')) / 'versions'
-    found = sorted(root.glob(f'{version}.*/bin/python{version}'))
-    return str(found[-1]) if found else shutil.which(f'python{version}')
 
 
 @full_only('grades the archive on Python ' + ', '.join(COURSE_PYTHONS) + ', each in a venv '
