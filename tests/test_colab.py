@@ -41,9 +41,8 @@ from packaging.requirements import Requirement
 from lab.archive import ARCHIVE_NAME
 from lab.grade import REQUIRED
 from lab.pdf import missing_tex_tools
-from tests import ROOT, full_only
+from tests import ROOT, find_python, full_only
 from tests.test_archive import zip_names
-from tests import find_python
 from tests.test_grade import run
 from tests.test_notebooks import FAST_COURSE_TESTS, PLOTS, copy_repo
 from tests.test_writeup import answered
