@@ -472,13 +472,16 @@ def test_rows(listed, passes, outcome, zeroed):
 
 
 def summary(listed, rows, rules, zeroed, total, copied):
-    """The results' top output: the total, the public points per section, the rules."""
+    """The results' top output: the score (the total only where it tells nothing of the
+    private tests), the public points per section, the rules."""
     public = [test_id for ids in listed['public'].values() for test_id in ids]
     scores = {row['name']: row for row in rows}
-    lines = [f'Total: {total:g} / {sum(points.SECTIONS.values())} points'
-             + (' (a rule of the handout sets it to 0: see the rules below)' if zeroed else '')]
-    if listed['private']:
-        lines.append('Private tests score too; they are shown when grades are published.')
+    if zeroed:
+        lines = ['Score: 0 (a rule of the handout sets it to 0: see the rules below)']
+    elif listed['private']:
+        lines = ['Private tests score too: your total shows when grades are published.']
+    else:
+        lines = [f'Total: {total:g} / {sum(points.SECTIONS.values())} points']
     lines.append('Public tests, per section:')
     for section in points.SECTIONS:
         mine = [scores[test_id.split('.', 1)[1]] for test_id in public
