@@ -27,7 +27,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from lab import ROOT, grade, points
+from lab import ROOT, grade, points, surface
 from lab.files import file_in_the_way, write_atomically
 
 # Pinned for Gradescope's default image (Ubuntu 22.04, Python 3.10): the newest releases that
@@ -37,7 +37,7 @@ from lab.files import file_in_the_way, write_atomically
 PINS = {'numpy': '2.2.6', 'matplotlib': '3.10.8', 'PyYAML': '6.0.2'}
 ENGINE = ('lab/__init__.py', 'lab/grade.py', 'lab/grade_runner.py', 'lab/data.py',
           'lab/files.py', 'lab/points.py', 'lab/autograder.py', 'lab/import_check.py',
-          'utils.py')   # utils: lab.data reads the bundle's names from it; never on the tests' path
+          'lab/surface.py')
 BUNDLE = 'data/mnist.npz'
 # Listed when the zip is built: the test ids of each module, and those the release passes.
 MANIFEST = 'tests.json'
@@ -146,7 +146,6 @@ def manifest(public=points.PUBLIC_TESTS, private=()):
 def stub_passes(listed):
     """The tests of listed that the student release passes (lab.surface.strip on each of
     lab.surface.FILES), graded with lab.grade's engine on the bundle's data."""
-    from lab import surface
     with tempfile.TemporaryDirectory(prefix='hw1-autograder-build-') as scratch:
         folder = Path(scratch) / 'submission'
         for name in grade.ALLOWED_IMPORTS:
@@ -242,6 +241,10 @@ def build(out_zip):
                                               indent=1))
             for name in files:
                 _add(zipped, name, (ROOT / name).read_bytes())
+            # lab.data needs utils' names and loaders, not the solution: submitted code can
+            # read any file of the image, so the zip holds utils.py as the release has it.
+            _add(zipped, 'utils.py', surface.strip((ROOT / 'utils.py').read_text(
+                encoding='utf-8'), 'utils.py'))
             # Stored: the bundle is compressed already.
             zipped.write(ROOT / BUNDLE, BUNDLE, compress_type=zipfile.ZIP_STORED)
     write_atomically(out_zip, write)
@@ -353,6 +356,12 @@ class Outcome:
     seconds: float = 0.0
 
 
+def missing_code(names):
+    """The graded Python files not among names. A missing config is not one: the configs
+    rule names it (check_configs), worth what RULE_PENALTIES says, and the code still runs."""
+    return [name for name in grade.ALLOWED_IMPORTS if name not in names]
+
+
 def run(submission, module_seconds=None, grade_seconds=GRADE_SECONDS, python=sys.executable):
     """Grade the submission folder with lab.grade's engine; return an Outcome."""
     started, clock = time.perf_counter(), time.monotonic()
@@ -361,7 +370,7 @@ def run(submission, module_seconds=None, grade_seconds=GRADE_SECONDS, python=sys
         folder = Path(scratch) / 'submission'
         folder.mkdir()
         copied = copy_submission(submission, folder)
-        missing = [name for name in grade.REQUIRED if name not in copied.names]
+        missing = missing_code(copied.names)
         problems = [('imports', problem) for problem in grade.check_imports(folder, copied.names)]
         problems += [('configs', problem) for problem in grade.check_configs(folder)]
         shutil.copytree(COURSE_DATA / 'data', folder / 'data', copy_function=_link_or_copy)
@@ -536,7 +545,8 @@ def grade_main(root, module_seconds, grade_seconds):
         outcome = run(Path(root) / 'submission', module_seconds, grade_seconds)
         content = results(listed, outcome, passes)
     except grade.GradeError as err:
-        content = failure(f'Your submission cannot be graded: {err}. Score: 0.')
+        content = failure(f"Your submission cannot be graded: {str(err).rstrip('.')}. "
+                          'Score: 0.')
     except Exception:     # noqa: BLE001 -- whatever it is, the student must get a results.json
         print(traceback.format_exc(), file=sys.stderr)
         content = failure('The autograder hit an unexpected error, not caused by a rule of the '

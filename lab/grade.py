@@ -401,6 +401,10 @@ def check_configs(folder):
         path = Path(folder) / name
         try:
             given = yaml.safe_load(path.read_text(encoding='utf-8'))
+        except FileNotFoundError:
+            problems.append(f"{name} is missing: submit configs/ with the course's default "
+                            'configs')
+            continue
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
             problems.append(f'{name} cannot be read ({type(err).__name__})')
             continue

@@ -130,9 +130,9 @@ def stub(part, indent):
 
 def strip(source, file):
     """source of file with each surface body replaced by its stub."""
-    lines = source.splitlines()
+    lines, tree = source.splitlines(), ast.parse(source)
     for first, last, part in _spans(source, file):
-        indent = lines[first - 1][:len(lines[first - 1]) - len(lines[first - 1].lstrip())]
+        indent = ' ' * find(tree, part.function).body[0].col_offset
         lines[first - 1:last] = stub(part, indent)
     return '\n'.join(lines) + '\n'
 

@@ -361,6 +361,18 @@ class TestZip(unittest.TestCase):
         self.assertTrue(modes['run_autograder'] & 0o111 and modes['setup.sh'] & 0o111)
         self.assertFalse([name for name in names if name.startswith(('models/', 'optimizer/'))])
 
+    def test_no_solution_line_is_in_the_zip_for_submitted_code_to_read(self):
+        # Submitted code can open any file of Gradescope's image, /autograder/source too.
+        with zipfile.ZipFile(SCRATCH['root'] / 'autograder.zip') as zipped:
+            texts = [zipped.read(name).decode('utf-8', 'replace') for name in zipped.namelist()
+                     if name.endswith('.py')]
+        for file in surface.FILES:
+            solution = (ROOT / file).read_text(encoding='utf-8')
+            for line in surface.solution_lines(solution, file):
+                if len(line.strip()) > 30:      # a distinctive line, not 'else:' or ')'
+                    with self.subTest(file=file, line=line.strip()):
+                        self.assertFalse([text for text in texts if line in text])
+
     def test_setup_sh_is_valid_bash_and_pins_every_package(self):
         for script in ('setup.sh', 'run_autograder'):
             checked = subprocess.run(['bash', '-n', str(SCRATCH['root'] / 'source' / script)],
@@ -517,7 +529,17 @@ class TestResults(GradedTestCase):
         self.assertIn(hung, rule(results, 'Rule: your code runs')['output'])
 
 
-class TestCopySubmission(unittest.TestCase):
+class TestMissingFiles(unittest.TestCase):
+    def test_missing_configs_are_the_configs_rules_not_code_that_cannot_run(self):
+        code = sorted(grade.ALLOWED_IMPORTS)
+        self.assertEqual(autograder.missing_code(code), [])
+        self.assertEqual(autograder.missing_code(code[1:]), code[:1])
+        with tempfile.TemporaryDirectory() as folder:
+            self.assertIn("configs/config_softmax.yaml is missing: submit configs/ with the "
+                          "course's default configs", grade.check_configs(folder))
+
+
+
     def setUp(self):
         self.tmp = Path(tempfile.mkdtemp(prefix='hw1-test-'))
         self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)

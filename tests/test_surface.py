@@ -79,6 +79,13 @@ class TestStrip(unittest.TestCase):
         self.assertIsNone(model.forward(3))
         self.assertEqual(namespace['kept'](1), 2)
 
+    def test_a_blank_line_after_the_docstring_keeps_the_stub_inside_its_function(self):
+        spaced = TOY.replace('        """\n        doubled', '        """\n\n        doubled')
+        self.assertNotEqual(spaced, TOY)
+        stripped = surface.strip(spaced, 'toy.py')
+        compile(stripped, 'toy.py', 'exec')
+        self.assertIn('\n        return None    # doubled\n', stripped)
+
     def test_solution_lines_are_exactly_the_bodies_taken_out(self):
         self.assertEqual(surface.solution_lines(TOY, 'toy.py'),
                          ['        doubled = X * 2', '        return doubled    # the answer',
