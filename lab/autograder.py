@@ -17,6 +17,7 @@ its own process, outside lab.grade's time limits and isolation, and its last rel
 import argparse
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -409,6 +410,16 @@ def _last_line(record):
     return lines[-1] if lines else record['outcome']
 
 
+def _for_students(problem):
+    """problem as a visible row may show it: a private test's name becomes 'a private test',
+    and what a private module wrote to stderr when it stopped (its traceback, private test
+    code) is left out; the private tests' own rows, shown when grades are published, keep it."""
+    if 'tests.private.' not in problem:
+        return problem
+    problem = re.sub(r'\(exit code (-?\d+)\):.*', r'(exit code \1).', problem, flags=re.S)
+    return re.sub(r'tests\.private\.[\w.]+', 'a private test', problem)
+
+
 def rule_rows(outcome):
     """The handout's rules as rows, and whether a zero-score rule is broken."""
     by_check = {}
@@ -419,13 +430,14 @@ def rule_rows(outcome):
              for record in outcome.records
              if record['test'].startswith(IMPORT_CHECK) and record['outcome'] != 'pass'
              and not _unfinished(record)]
-    runs += by_check.get('tests', [])
+    runs += [_for_students(problem) for problem in by_check.get('tests', [])]
     rows = [
         _rule('Rule: your code runs in the test environment (else the score is 0)', runs,
               'Kept: every required file is there, the graded files import, and every test '
               'module ran to the end within its time limit.'),
         _rule('Rule: your code prints nothing that was not asked (else the score is 0)',
-              by_check.get('printing', []), 'Kept: nothing was printed.'),
+              [_for_students(problem) for problem in by_check.get('printing', [])],
+              'Kept: nothing was printed.'),
         _rule('Rule: the graded files import only what the skeleton imports',
               by_check.get('imports', []), 'Kept: no added imports.',
               points.RULE_PENALTIES.get('imports', 0)),
@@ -447,18 +459,34 @@ def _not_run(module, outcome):
     return f"Not run: {why[0] if why else module + ' did not run'}."
 
 
+def _set_up_errors(records):
+    """{class or module id: its record} for the setUpClass and setUpModule errors among
+    records (unittest names them 'setUpClass (tests.test_x.TestY)'), taken out of records."""
+    found = {}
+    for test_id in list(records):
+        kind, _, rest = test_id.partition(' (')
+        if kind in ('setUpClass', 'setUpModule') and rest.endswith(')'):
+            found[rest[:-1]] = records.pop(test_id)
+    return found
+
+
 def test_rows(listed, passes, outcome, zeroed):
     """A row per test of the manifest, then a row per engine row it does not list."""
     kinds = {module: kind for kind, modules in listed.items() for module in modules}
     ids = every_id(listed)
     most = points.max_scores(ids, passes)
     records = {record['test']: record for record in outcome.records}
+    set_up = _set_up_errors(records)
     rows = []
     for test_id in ids:
         module = test_id.rsplit('.', 2)[0]
         record = records.pop(test_id, None)
         passed = record is not None and record['outcome'] == 'pass'
-        if record is None:
+        failed_set_up = set_up.get(test_id.rsplit('.', 1)[0]) or set_up.get(module)
+        if record is None and failed_set_up is not None:
+            output = (f"{failed_set_up['test'].split(' ')[0]} failed, so this test could not "
+                      f"run:\n{failed_set_up['detail']}")
+        elif record is None:
             output = _not_run(module, outcome)
         elif passed:
             output = 'Passed.' + (' It scores 0: a rule above sets the total to 0.'

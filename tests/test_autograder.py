@@ -519,6 +519,34 @@ class TestResults(GradedTestCase):
         self.assertEqual(results['score'], FULL_MARKS - 3)
         self.assertIn('This costs 2 points', rule(results, 'Rule: the graded files')['output'])
 
+    def test_a_failed_set_up_is_shown_on_each_test_it_kept_from_running(self):
+        made = outcome(absent=['tests.test_loading.TestLoadMnist.test_a'])
+        made.records.append({'test': 'setUpClass (tests.test_loading.TestLoadMnist)',
+                             'outcome': 'ERROR', 'seconds': 0.0, 'printed': '',
+                             'detail': 'TypeError: cannot unpack non-iterable NoneType object'})
+        results = autograder.results(LISTED, made)
+        self.assert_valid(results)
+        output = self.row(results, 'test_loading.TestLoadMnist.test_a')['output']
+        self.assertIn('setUpClass failed, so this test could not run', output)
+        self.assertIn('cannot unpack non-iterable NoneType', output)
+        self.assertFalse([row for row in results['tests'] if 'setUpClass' in row['name']])
+
+    def test_visible_rules_name_no_private_test_and_show_none_of_its_code(self):
+        stopped = ('tests.private.test_private_models: the test runner stopped while importing '
+                   'it (exit code 1): Traceback ... secret_expected = [0.25, 0.75]')
+        printed = ("tests.private.test_private_models.TestForwardOnOtherShapes.test_e printed "
+                   "'hello'")
+        results = autograder.results(LISTED, outcome(
+            problems=[('tests', stopped), ('printing', printed)]))
+        self.assert_valid(results)
+        visible = json.dumps([row for row in results['tests']
+                              if row['visibility'] == 'visible'])
+        self.assertNotIn('tests.private', visible)
+        self.assertNotIn('secret_expected', visible)
+        self.assertIn("a private test printed 'hello'", visible)
+        self.assertIn('a private test: the test runner stopped while importing it (exit code 1)',
+                      visible)
+
     def test_tests_of_a_module_that_did_not_finish_score_0_saying_why(self):
         hung = 'tests.test_loss did not finish within its limit of 120 s (in a test)'
         results = autograder.results(LISTED, outcome(
