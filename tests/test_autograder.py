@@ -432,6 +432,20 @@ class TestPoints(unittest.TestCase):
         self.assertGreater(scores['tests.test_loss.TestSoftmax.test_softmax_matches_hand_values'],
                            0)
 
+    def test_the_stubs_pass_few_of_the_scored_tests_so_points_measure_what_students_write(self):
+        # The release's 0/14 follows from the rule above; what makes it mean something is
+        # that most scored tests fail on the stubs, in every section.
+        listed, passes = autograder.read_manifest(SCRATCH['root'] / 'source')
+        scored = [test_id for test_id in autograder.every_id(listed)
+                  if points.section_of(test_id)]
+        passing = [test_id for test_id in scored if test_id in passes]
+        self.assertLess(len(passing), len(scored) / 4, passing)
+        for section in points.SECTIONS:
+            with self.subTest(section):
+                failing = [test_id for test_id in scored if test_id not in passes
+                           and points.section_of(test_id) == section]
+                self.assertGreaterEqual(len(failing), 5)
+
     def test_what_the_skeleton_gives_and_plot_curves_score_nothing(self):
         for name in ('TestLoadCsv', 'TestSoftmaxRegressionInit', 'TestTwoLayerNetInit',
                      'TestTrainAndEvaluate', 'TestPlotCurves', 'TestPlotCurvesHeadless'):
