@@ -372,6 +372,11 @@ def _autograder_command(out_zip):
     except autograder.BuildError as err:
         raise ReleaseError(str(err)) from None
     print(f'Wrote the Gradescope autograder {built.summary()}.')
+    # The zip is built from the working tree, the student release from the commit.
+    changed = Source().uncommitted([*surface.FILES, 'tests', 'lab', 'data'])
+    if changed:
+        print(f"Built with the uncommitted changes to {', '.join(changed)}: a student release "
+              'takes the commit, so commit them for the two to match.')
 
 
 class _Parser(argparse.ArgumentParser):

@@ -19,6 +19,7 @@ import tempfile
 import unittest
 import zipfile
 from pathlib import Path
+from unittest import mock
 
 import nbformat
 
@@ -465,6 +466,18 @@ class TestCommandLine(unittest.TestCase):
         self.assertRegex(_built['printed'], rf'^Student release in {folder}: \d+ files, '
                                             r'[\d.]+ MB, from git HEAD [0-9a-f]+ ')
         self.assertTrue((_built['folder'] / 'utils.py').is_file())
+
+    def test_autograder_says_what_it_wrote_and_which_uncommitted_changes_it_took(self):
+        built = mock.Mock(**{'summary.return_value': 'x.zip: 10 test modules'})
+        printed = io.StringIO()
+        with mock.patch.object(release.autograder, 'build', return_value=built), \
+                mock.patch.object(release.Source, 'uncommitted', return_value=['utils.py']), \
+                contextlib.redirect_stdout(printed):
+            self.assertEqual(release.main(['autograder', 'x.zip']), 0)
+        self.assertIn('Wrote the Gradescope autograder x.zip: 10 test modules.', printed.getvalue())
+        self.assertIn('Built with the uncommitted changes to utils.py: a student release takes '
+                      'the commit', printed.getvalue())
+
 
 if __name__ == '__main__':
     unittest.main()
