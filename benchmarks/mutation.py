@@ -18,7 +18,6 @@ import argparse
 import ast
 import copy
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -476,12 +475,18 @@ def baseline(folder, modules, python=sys.executable, parts=None):
     for module in modules:
         results = Path(folder).parent / f'{module}.baseline.jsonl'
         started = time.perf_counter()
-        process = subprocess.run(
-            [python, '-I', '-c', _PROFILED, str(grade.RUNNER), str(results), module],
-            cwd=folder, env=_env(), capture_output=True, text=True,
-            timeout=grade.MODULE_SECONDS)
+        try:
+            process = subprocess.run(
+                [python, '-I', '-c', _PROFILED, str(grade.RUNNER), str(results), module],
+                cwd=folder, env=grade.test_env(), capture_output=True, text=True,
+                timeout=grade.MODULE_SECONDS)
+        except subprocess.TimeoutExpired:
+            problems.append(f'{module} does not finish within {grade.MODULE_SECONDS} s on the '
+                            'right code')
+            reaches[module] = set(parts)
+            continue
         seconds[module] = time.perf_counter() - started
-        records = _records(results)
+        records = grade.read_records(results)
         failed = [r['test'] for r in records if r['outcome'] not in ('pass', 'skip')]
         if process.returncode or failed or not records:
             problems.append(f'{module} fails on the right code: {failed or process.stderr[-800:]}')
@@ -495,19 +500,6 @@ def baseline(folder, modules, python=sys.executable, parts=None):
                                (str(Path(folder, filename).resolve()), name), [])
                            if first <= line <= last}
     return Baseline(seconds, reaches, problems)
-
-
-def _records(path):
-    """The runner's per-test records (one JSON object a line)."""
-    lines = path.read_text().splitlines() if path.is_file() else []
-    return [json.loads(line) for line in lines if line.strip()]
-
-
-def _env():
-    env = dict(os.environ, MPLBACKEND='Agg', OPENBLAS_NUM_THREADS='1',
-               PYTHONDONTWRITEBYTECODE='1')
-    env.pop('PYTHONPATH', None)
-    return env
 
 
 @dataclass

@@ -510,7 +510,7 @@ def _end(process):
     process.wait()
 
 
-def _records(path):
+def read_records(path):
     """The per-test records the runner appended to path, one JSON object a line (a line
     cut short by the end of the process is left out)."""
     records = []
@@ -527,6 +527,14 @@ def _unfinished(module, outcome, seconds=0.0):
     """A row of the table for a module that did not finish or did not run."""
     return {'test': f'{module}.({outcome})', 'outcome': 'ERROR', 'seconds': seconds,
             'printed': '', 'detail': ''}
+
+
+def test_env():
+    """The environment the tests run in: this one, headless (Agg), one BLAS thread, no
+    bytecode written into the graded folder, and no PYTHONPATH to import anything else."""
+    env = dict(os.environ, MPLBACKEND='Agg', OPENBLAS_NUM_THREADS='1', PYTHONDONTWRITEBYTECODE='1')
+    env.pop('PYTHONPATH', None)
+    return env
 
 
 def run_module(module, folder, python, seconds, env):
@@ -549,7 +557,7 @@ def run_module(module, folder, python, seconds, env):
             timed_out = True
         finally:
             _end(process)     # also what it started and left running
-    tests, problems = _records(results), []
+    tests, problems = read_records(results), []
     # The runner's note of where it is; empty if it was ended while writing it.
     where = (note.read_text(errors='replace') if note.is_file() else '') or 'starting'
     if timed_out:
@@ -574,8 +582,7 @@ def run_tests(folder, python=sys.executable, module_seconds=None, grade_seconds=
     module_seconds = MODULE_SECONDS if module_seconds is None else module_seconds
     grade_seconds = GRADE_SECONDS if grade_seconds is None else grade_seconds
     deadline = (time.monotonic() if started is None else started) + grade_seconds
-    env = dict(os.environ, MPLBACKEND='Agg', OPENBLAS_NUM_THREADS='1', PYTHONDONTWRITEBYTECODE='1')
-    env.pop('PYTHONPATH', None)
+    env = test_env()
     tests, problems = [], []
     for module in modules:
         left = deadline - time.monotonic()

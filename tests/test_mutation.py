@@ -7,6 +7,7 @@ loud failure on stale EQUIVALENT entries.
 """
 import textwrap
 import unittest
+from unittest import mock
 
 from benchmarks import mutation
 from lab import ROOT
@@ -150,6 +151,17 @@ class TestRunning(TempDirTestCase):
         base = mutation.baseline(self.folder, ['tests.test_tiny'], parts=parts)
         self.assertEqual(base.problems, [])
         self.assertEqual(base.reaches['tests.test_tiny'], {('tiny.py', 'difference')})
+
+    def test_a_baseline_module_that_hangs_is_a_problem_not_a_crash(self):
+        (self.folder / 'tests' / 'test_hangs.py').write_text(
+            'import unittest\n\n\nclass TestHangs(unittest.TestCase):\n'
+            '    def test_forever(self):\n        while True:\n            pass\n')
+        with mock.patch.object(mutation.grade, 'MODULE_SECONDS', 1):
+            base = mutation.baseline(self.folder, ['tests.test_hangs'],
+                                     parts=[('tiny.py', 'difference')])
+        self.assertEqual(base.problems, ['tests.test_hangs does not finish within 1 s on the '
+                                         'right code'])
+        self.assertEqual(base.reaches['tests.test_hangs'], {('tiny.py', 'difference')})
 
 
 class TestReport(unittest.TestCase):
