@@ -411,7 +411,8 @@ def autograder_modules():
 
 
 def make_folder(folder, root=ROOT):
-    """A grader's folder at folder: the graded files, data/mnist.npz and the tests."""
+    """A grader's folder at folder: the graded files and data/mnist.npz of root, and the
+    autograder's tests (the project's, lab.grade.add_tests)."""
     folder = Path(folder)
     folder.mkdir(parents=True)
     for name in GRADED:
@@ -422,12 +423,7 @@ def make_folder(folder, root=ROOT):
             shutil.copyfile(source, folder / name)
     (folder / 'data').mkdir()
     (folder / 'data' / 'mnist.npz').symlink_to(Path(root) / 'data' / 'mnist.npz')
-    tests = folder / 'tests'
-    shutil.copytree(Path(root) / 'tests', tests, ignore=shutil.ignore_patterns(
-        '__pycache__', 'fixtures', 'test_*.py'))
-    for module in autograder_modules():
-        target = folder.joinpath(*module.split('.')).with_suffix('.py')
-        shutil.copyfile(Path(root).joinpath(*module.split('.')).with_suffix('.py'), target)
+    grade.add_tests(folder, autograder_modules())
     return folder
 
 
@@ -491,7 +487,7 @@ def baseline(folder, modules, python=sys.executable, parts=None):
         if process.returncode or failed or not records:
             problems.append(f'{module} fails on the right code: {failed or process.stderr[-800:]}')
         calls = Path(str(results) + '.calls')
-        source = Path(folder).joinpath(*module.split('.')).with_suffix('.py').read_text()
+        source = (Path(folder) / grade.module_file(module)).read_text()
         if 'subprocess' in source or not calls.is_file():
             reaches[module] = set(parts)
             continue

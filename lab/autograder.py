@@ -30,6 +30,7 @@ from pathlib import Path, PurePosixPath
 
 from lab import ROOT, grade, points, surface
 from lab.files import file_in_the_way, write_atomically
+from lab.grade import module_file
 
 # Pinned for Gradescope's default image (Ubuntu 22.04, Python 3.10): the newest releases that
 # still support Python 3.10 (numpy 2.3 and matplotlib 3.11 need 3.11), with wheels for 3.10
@@ -99,11 +100,6 @@ class Built:
     def summary(self):
         return (f'{self.path}: {len(self.modules)} test modules, {self.tests} tests, '
                 f'{self.path.stat().st_size / 2**20:.1f} MiB')
-
-
-def module_file(module):
-    """'tests.private.test_x' -> 'tests/private/test_x.py'."""
-    return module.replace('.', '/') + '.py'
 
 
 def private_modules(root=ROOT):
@@ -325,12 +321,7 @@ def copy_submission(submission, folder):
 
 def add_tests(folder, listed, import_check=True):
     """Copy the test modules of listed, and the import check, into folder/tests."""
-    for module in ['tests.__init__', *listed['public'], *listed['private']]:
-        target = folder / module_file(module)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(ROOT / module_file(module), target)
-    if listed['private']:
-        shutil.copyfile(ROOT / 'tests/private/__init__.py', folder / 'tests/private/__init__.py')
+    grade.add_tests(folder, [*listed['public'], *listed['private']])
     if import_check:
         shutil.copyfile(ROOT / 'lab/import_check.py', folder / module_file(IMPORT_CHECK))
 

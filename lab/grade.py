@@ -336,13 +336,22 @@ def write_course_data(folder):
     return data_dir
 
 
-def add_course_tests(folder):
-    """Copy tests/__init__.py and the course-named test modules into folder/tests."""
-    tests = Path(folder) / 'tests'
-    tests.mkdir(exist_ok=True)
-    for module in ('tests.__init__', *COURSE_TESTS):
-        name = module.split('.')[1] + '.py'
-        shutil.copyfile(ROOT / 'tests' / name, tests / name)
+def module_file(module):
+    """A module's file, relative to the project: 'tests.private.test_x' ->
+    'tests/private/test_x.py'."""
+    return module.replace('.', '/') + '.py'
+
+
+def add_tests(folder, modules=COURSE_TESTS):
+    """Copy test modules (default: the course-named ones) into folder, with the __init__.py
+    of every package they sit in (tests/, tests/private/)."""
+    packages = {'.'.join(module.split('.')[:end]) for module in modules
+                for end in range(1, module.count('.') + 1)}
+    for name in [*(module_file(package + '.__init__') for package in sorted(packages)),
+                 *map(module_file, modules)]:
+        target = Path(folder) / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(ROOT / name, target)
 
 
 # ---------------------------------------------------------------------------
@@ -634,7 +643,7 @@ def grade(archive=ARCHIVE, python=sys.executable, data_dir=None, module_seconds=
             write_course_data(folder)
         else:
             shutil.copytree(data_dir, folder / 'data')
-        add_course_tests(folder)
+        add_tests(folder)
         report.tests, problems = run_tests(folder, python, module_seconds, grade_seconds,
                                            started=clock, modules=modules)
         report.problems += problems

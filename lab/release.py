@@ -229,7 +229,7 @@ def release_files(source):
     files.update({name: source.read(name) for name in AS_IS})
     files.update({name: source.read(name) for folder in AS_IS_FOLDERS
                   for name in source.names(folder)})
-    files.update({f"{module.replace('.', '/')}.py": source.read(f"{module.replace('.', '/')}.py")
+    files.update({grade.module_file(module): source.read(grade.module_file(module))
                   for module in grade.COURSE_TESTS})
     files.update({name: template_notebook(source.read(name), name).encode()
                   for name in NOTEBOOKS})
@@ -246,7 +246,7 @@ def release_files(source):
 
 def _test_line(module, source):
     """'- `python -m unittest tests.test_x`: its docstring's first paragraph'."""
-    code = source.text(module.replace('.', '/') + '.py')
+    code = source.text(grade.module_file(module))
     summary = ' '.join((ast.get_docstring(ast.parse(code)) or '').split('\n\n')[0].split())
     return f'- `python -m unittest {module}`: {summary}'
 

@@ -357,7 +357,7 @@ class TestZip(unittest.TestCase):
             modes = {info.filename: info.external_attr >> 16 for info in zipped.infolist()}
         self.assertLessEqual({'setup.sh', 'run_autograder', 'data/mnist.npz', 'utils.py',
                               'tests/__init__.py', autograder.MANIFEST, *autograder.ENGINE,
-                              *(autograder.module_file(m) for m in grade.COURSE_TESTS)}, names)
+                              *(grade.module_file(m) for m in grade.COURSE_TESTS)}, names)
         self.assertTrue(modes['run_autograder'] & 0o111 and modes['setup.sh'] & 0o111)
         self.assertFalse([name for name in names if name.startswith(('models/', 'optimizer/'))])
 
