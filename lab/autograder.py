@@ -140,16 +140,18 @@ def manifest(public=points.PUBLIC_TESTS, private=()):
     return listed
 
 
+def _project_text(name):
+    return (ROOT / name).read_text(encoding='utf-8')
+
+
 def stub_passes(listed):
     """The tests of listed that the student release passes (lab.surface.strip on each of
     lab.surface.FILES), graded with lab.grade's engine on the bundle's data."""
     with tempfile.TemporaryDirectory(prefix='hw1-autograder-build-') as scratch:
         folder = Path(scratch) / 'submission'
-        for name in grade.ALLOWED_IMPORTS:
-            source = (ROOT / name).read_text(encoding='utf-8')
+        for name, text in surface.released(_project_text, grade.ALLOWED_IMPORTS).items():
             (folder / name).parent.mkdir(parents=True, exist_ok=True)
-            (folder / name).write_text(surface.strip(source, name) if name in surface.FILES
-                                       else source, encoding='utf-8')
+            (folder / name).write_text(text, encoding='utf-8')
         (folder / 'data').mkdir()
         os.symlink(ROOT / BUNDLE, folder / BUNDLE)
         add_tests(folder, listed, import_check=False)
@@ -240,8 +242,7 @@ def build(out_zip):
                 _add(zipped, name, (ROOT / name).read_bytes())
             # lab.data needs utils' names and loaders, not the solution: submitted code can
             # read any file of the image, so the zip holds utils.py as the release has it.
-            _add(zipped, 'utils.py', surface.strip((ROOT / 'utils.py').read_text(
-                encoding='utf-8'), 'utils.py'))
+            _add(zipped, 'utils.py', surface.released(_project_text, ['utils.py'])['utils.py'])
             # Stored: the bundle is compressed already.
             zipped.write(ROOT / BUNDLE, BUNDLE, compress_type=zipfile.ZIP_STORED)
     write_atomically(out_zip, write)

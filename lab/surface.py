@@ -2,6 +2,7 @@
 
     SURFACE                      # one Part per function: file, name, handout section, task
     strip(source, file)          # the file as the student release has it: each body a TODO
+    released(read, names)        # the graded files as the student release has them
     paste(release, solution, file)   # the solution's bodies put back into a release's file
     solution_lines(source, file)     # every line of the bodies strip() takes out
 
@@ -135,6 +136,12 @@ def strip(source, file):
         indent = ' ' * find(tree, part.function).body[0].col_offset
         lines[first - 1:last] = stub(part, indent)
     return '\n'.join(lines) + '\n'
+
+
+def released(read, names):
+    """{name: text} of the files names as the student release has them: those of FILES
+    stripped, the others as they are. read(name) gives a file's text."""
+    return {name: strip(read(name), name) if name in FILES else read(name) for name in names}
 
 
 def solution_lines(source, file):

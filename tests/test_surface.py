@@ -107,6 +107,13 @@ class TestTheGradedFilesStripped(unittest.TestCase):
                     self.assertEqual(ast.dump(old.args), ast.dump(new.args))
                     self.assertEqual(ast.get_docstring(old), ast.get_docstring(new))
 
+    def test_released_strips_the_surfaces_files_and_keeps_the_others(self):
+        texts = {'models/__init__.py': 'kept = 1\n', 'optimizer/sgd.py':
+                 (ROOT / 'optimizer/sgd.py').read_text(encoding='utf-8')}
+        found = surface.released(texts.__getitem__, list(texts))
+        self.assertEqual(found['models/__init__.py'], 'kept = 1\n')
+        self.assertIn('# TODO (handout 3 (b))', found['optimizer/sgd.py'])
+
     def test_pasting_back_restores_every_graded_file(self):
         for file in surface.FILES:
             with self.subTest(file):
